@@ -1,0 +1,2 @@
+export type { Logger } from './logger.ts';
+export { noopLogger } from './logger.ts';
