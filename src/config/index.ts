@@ -1,0 +1,12 @@
+export { ENV_VARS, type EnvVarInfo, envSchema, SECRET_ENV_VARS } from './env-schema.ts';
+export { configFromProcess, type Env, type LoadConfigOptions, loadConfig } from './load-config.ts';
+export type { ConfigProblem } from './problems.ts';
+export { type StreamsDocument, streamsDocumentSchema } from './streams-schema.ts';
+export type {
+  CascadeConfig,
+  CredentialsConfig,
+  PushAuthSettings,
+  QuarantineRules,
+  StorageConfig,
+  StreamConfig,
+} from './types.ts';
