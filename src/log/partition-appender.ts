@@ -1,0 +1,361 @@
+/**
+ * One partition's appender: group commit with put-if-absent, as DESIGN.md's
+ * "Write path" describes.
+ *
+ * Commit protocol. Messages wait up to `lingerMs` (or until a batch limit) and
+ * are then written as ONE Avro data object named by the partition's next base
+ * offset, created with `ifGenerationMatch: 0`. Only one commit per appender
+ * is in flight, so a process keeps the order in which it was called. When the
+ * create fails because the name exists (PRECONDITION_FAILED, or RATE_LIMITED
+ * and the object is there), another writer won that offset: the appender
+ * reads the winner's header, advances its head past it and tries again at the
+ * new base with its batch intact, topped up with whatever arrived meanwhile.
+ * After an ambiguous failure (UNAVAILABLE, RATE_LIMITED) it looks at the name
+ * again: if the object there carries one of this batch's attempt ids, that
+ * attempt did land and is counted once. Offsets therefore stay dense: a
+ * record's offset is only ever the base of a successful create plus its index.
+ *
+ * Dedup design. Every data object carries its message ids in its Avro header
+ * (`cascade.message_ids`) and the header length in its object metadata, so
+ * one small ranged read tells an appender which ids another process wrote.
+ * An appender only ever commits at its head, and it reaches that head by
+ * reading every object it advances over (or, at cold start, every object in
+ * the dedup window, found by listing forward from the head hint's
+ * `dedupFrom`). So before a create succeeds at base N the appender has seen
+ * the ids of every object before N within the window, and any message whose
+ * id is among them is answered with the earlier copy's offset instead of
+ * being written again — whichever process received the redelivery. Learning
+ * others' ids costs nothing extra in the common case: the reads are the ones
+ * the commit protocol needs to advance anyway.
+ */
+import { randomUUID } from 'node:crypto';
+import { CascadeError, hasCode } from '../errors.ts';
+import type { Logger } from '../observability/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import { DedupIndex } from './dedup-index.ts';
+import { writeHeadHint } from './head-hint.ts';
+import { headHintName, tailObjectName } from './names.ts';
+import { encodeObjectMetadata } from './object-metadata.ts';
+import { readObjectIds, scanPartition } from './partition-scan.ts';
+import { type PendingEntry, PendingQueue, validateMessage } from './pending-queue.ts';
+import { encodeDataObject } from './record-format.ts';
+import type { AppendResult, LogMessage, LogRecord, StreamSettings } from './types.ts';
+
+/** Tuning that is not part of a stream's configuration. */
+export interface AppenderTuning {
+  /** Lost races per batch before the append fails with CONTENTION. */
+  maxLostRaces: number;
+  /** Consecutive storage failures per batch before the append fails. */
+  maxStorageRetries: number;
+  /** First backoff after a storage failure; doubles each time, full jitter. */
+  retryBaseMs: number;
+  /** Head hint writes per process and partition are at least this far apart. */
+  hintIntervalMs: number;
+}
+
+const DEFAULT_TUNING: AppenderTuning = {
+  maxLostRaces: 200,
+  maxStorageRetries: 6,
+  retryBaseMs: 25,
+  hintIntervalMs: 1000,
+};
+
+/** Counters for benchmarks and logs. */
+export interface AppenderStats {
+  commits: number;
+  attempts: number;
+  lostRaces: number;
+  records: number;
+  duplicates: number;
+}
+
+export interface PartitionAppenderOptions {
+  store: ObjectStore;
+  stream: StreamSettings;
+  partition: number;
+  logger: Logger;
+  clock: () => number;
+  tuning?: Partial<AppenderTuning>;
+}
+
+/** Appends messages to one partition; see the comment at the top of this file. */
+export class PartitionAppender {
+  readonly partition: number;
+  readonly stats: AppenderStats = {
+    commits: 0,
+    attempts: 0,
+    lostRaces: 0,
+    records: 0,
+    duplicates: 0,
+  };
+  #store: ObjectStore;
+  #stream: StreamSettings;
+  #logger: Logger;
+  #clock: () => number;
+  #tuning: AppenderTuning;
+  #queue: PendingQueue;
+  #dedup: DedupIndex;
+  #head: number | undefined;
+  /** The batch being committed; failures reject exactly these entries. */
+  #inflight: PendingEntry[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #closing = false;
+  #lastHintAt = Number.NEGATIVE_INFINITY;
+  #hintWrite: Promise<void> | undefined;
+
+  constructor(options: PartitionAppenderOptions) {
+    this.partition = options.partition;
+    this.#store = options.store;
+    this.#stream = options.stream;
+    this.#logger = options.logger;
+    this.#clock = options.clock;
+    this.#tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.#queue = new PendingQueue(options.stream);
+    this.#dedup = new DedupIndex(options.stream.dedupWindowMs);
+  }
+
+  /** Resolves once the message is durable (or proven a duplicate). */
+  append(message: LogMessage): Promise<AppendResult> {
+    if (this.#closing) {
+      return Promise.reject(new CascadeError('CLOSED', 'the appender is closed'));
+    }
+    try {
+      validateMessage(message, this.#stream.maxBatchBytes);
+      const promise = this.#queue.push(message, this.partition);
+      this.#schedule();
+      return promise;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Commits everything pending, then rejects new appends with CLOSED. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#schedule();
+    while (this.#running) await this.#running;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#hintWrite;
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#queue.length === 0) return;
+    if (this.#closing || this.#queue.full()) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#running = this.#commitNext().finally(() => {
+        this.#running = undefined;
+        this.#schedule();
+      });
+      return;
+    }
+    if (this.#timer) return;
+    const wait = Math.max(0, this.#queue.oldestArrival() + this.#stream.lingerMs - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#running || this.#queue.length === 0) return;
+      this.#running = this.#commitNext().finally(() => {
+        this.#running = undefined;
+        this.#schedule();
+      });
+    }, wait);
+  }
+
+  /** Commits one batch; never throws (failures reject the batch's entries). */
+  async #commitNext(): Promise<void> {
+    this.#inflight = [];
+    try {
+      await this.#ensureHead();
+      this.#inflight = this.#queue.take([]);
+      await this.#commit();
+    } catch (error) {
+      const failed = this.#inflight.length > 0 ? this.#inflight : this.#queue.take([]);
+      for (const entry of failed) this.#queue.fail(entry, error);
+      this.#logger.warn(
+        { partition: this.partition, err: String(error), messages: failed.length },
+        'append failed',
+      );
+    }
+  }
+
+  async #ensureHead(): Promise<void> {
+    if (this.#head !== undefined) return;
+    const windowStart = this.#clock() - this.#stream.dedupWindowMs;
+    const { head, recent } = await scanPartition(
+      this.#store,
+      this.#stream,
+      this.partition,
+      windowStart,
+    );
+    for (const object of recent) this.#dedup.add(object.base, object.messageIds, object.ingestMs);
+    this.#head = head;
+    this.#logger.debug({ partition: this.partition, head, recent: recent.length }, 'head found');
+  }
+
+  /** Drives one batch to durability, advancing over other writers' commits. */
+  async #commit(): Promise<void> {
+    const attempts = new Map<string, { base: number; entries: PendingEntry[] }>();
+    let lostRaces = 0;
+    let storageFailures = 0;
+    for (;;) {
+      this.#dedup.evict(this.#clock());
+      const unique = this.#resolveDuplicates(this.#inflight);
+      this.#inflight = unique;
+      if (unique.length === 0) return;
+      const base = this.#head!;
+      const batchId = randomUUID();
+      attempts.set(batchId, { base, entries: unique });
+      const outcome = await this.#tryCreate(base, unique, batchId);
+      if (outcome.kind === 'committed') {
+        this.#committed(base, unique, outcome.ingestMs);
+        return;
+      }
+      if (outcome.kind === 'taken') {
+        const winner = await readObjectIds(
+          this.#store,
+          tailObjectName(this.#stream, this.partition, base),
+        );
+        const ours = attempts.get(winner.batchId);
+        if (ours && ours.base === winner.base) {
+          // An earlier attempt of ours landed although we were told it failed.
+          this.#committed(winner.base, ours.entries, winner.ingestMs);
+          const landed = new Set(ours.entries);
+          this.#inflight = this.#queue.take(this.#inflight.filter((entry) => !landed.has(entry)));
+          continue;
+        }
+        this.#dedup.add(winner.base, winner.messageIds, winner.ingestMs);
+        this.#head = winner.base + winner.count;
+        this.stats.lostRaces++;
+        if (++lostRaces > this.#tuning.maxLostRaces) {
+          throw new CascadeError('CONTENTION', `lost ${lostRaces} races in a row`, {
+            details: { partition: this.partition, head: this.#head },
+          });
+        }
+        storageFailures = 0;
+        // Keep accumulating: the next attempt carries what arrived meanwhile.
+        this.#inflight = this.#queue.take(this.#inflight);
+        if (lostRaces > 1) await sleep(Math.random() * Math.min(this.#stream.lingerMs, 10));
+        continue;
+      }
+      if (++storageFailures > this.#tuning.maxStorageRetries) throw outcome.error;
+      const backoff = this.#tuning.retryBaseMs * 2 ** (storageFailures - 1);
+      await sleep(Math.random() * Math.min(backoff, 2000));
+      this.#inflight = this.#queue.take(this.#inflight);
+    }
+  }
+
+  /** Settles entries whose id is known or repeated; returns the ones to write. */
+  #resolveDuplicates(batch: PendingEntry[]): PendingEntry[] {
+    const unique: PendingEntry[] = [];
+    const leaders = new Map<string, PendingEntry>();
+    for (const entry of batch) {
+      const id = entry.message.messageId;
+      const earlier = this.#dedup.lookup(id);
+      if (earlier !== undefined) {
+        this.stats.duplicates++;
+        this.#queue.resolve(entry, { partition: this.partition, offset: earlier, duplicate: true });
+        continue;
+      }
+      const leader = leaders.get(id);
+      if (leader) {
+        leader.followers = [...(leader.followers ?? []), entry];
+        continue;
+      }
+      leaders.set(id, entry);
+      unique.push(entry);
+    }
+    return unique;
+  }
+
+  async #tryCreate(
+    base: number,
+    entries: PendingEntry[],
+    batchId: string,
+  ): Promise<
+    { kind: 'committed'; ingestMs: number } | { kind: 'taken' } | { kind: 'failed'; error: unknown }
+  > {
+    const ingestMs = this.#clock();
+    const ingestTimeMicros = Math.floor(ingestMs * 1000);
+    const records: LogRecord[] = entries.map((entry, i) => ({
+      ...entry.message,
+      offset: base + i,
+      ingestTimeMicros,
+    }));
+    const { bytes, headerBytes } = await encodeDataObject(records, batchId);
+    let minPublish = Number.POSITIVE_INFINITY;
+    let maxPublish = 0;
+    for (const record of records) {
+      minPublish = Math.min(minPublish, record.publishTimeMicros);
+      maxPublish = Math.max(maxPublish, record.publishTimeMicros);
+    }
+    const name = tailObjectName(this.#stream, this.partition, base);
+    const metadata = encodeObjectMetadata({
+      baseOffset: base,
+      recordCount: records.length,
+      minPublishTimeMicros: minPublish,
+      maxPublishTimeMicros: maxPublish,
+      ingestTimeMicros,
+      headerBytes,
+      batchId,
+    });
+    this.stats.attempts++;
+    try {
+      await this.#store.put(name, bytes, {
+        ifGenerationMatch: 0,
+        metadata,
+        contentType: 'avro/binary',
+      });
+      return { kind: 'committed', ingestMs };
+    } catch (error) {
+      if (hasCode(error, 'PRECONDITION_FAILED')) return { kind: 'taken' };
+      if (!(error instanceof CascadeError) || !error.retryable) throw error;
+      // Ambiguous: the object may exist (someone else's, or ours after all).
+      try {
+        await this.#store.head(name);
+        return { kind: 'taken' };
+      } catch (headError) {
+        if (hasCode(headError, 'NOT_FOUND')) return { kind: 'failed', error };
+        return { kind: 'failed', error: headError };
+      }
+    }
+  }
+
+  #committed(base: number, entries: PendingEntry[], ingestMs: number): void {
+    this.#dedup.add(
+      base,
+      entries.map((entry) => entry.message.messageId),
+      ingestMs,
+    );
+    this.#head = Math.max(this.#head ?? 0, base + entries.length);
+    this.stats.commits++;
+    this.stats.records += entries.length;
+    entries.forEach((entry, i) => {
+      this.#queue.resolve(entry, { partition: this.partition, offset: base + i, duplicate: false });
+    });
+    this.#maybeWriteHint();
+  }
+
+  #maybeWriteHint(): void {
+    const now = Date.now();
+    if (this.#hintWrite || now - this.#lastHintAt < this.#tuning.hintIntervalMs) return;
+    this.#lastHintAt = now;
+    const head = this.#head!;
+    const hint = { head, dedupFrom: this.#dedup.oldestBase() ?? head };
+    const name = headHintName(this.#stream, this.partition);
+    this.#hintWrite = writeHeadHint(this.#store, name, hint)
+      .catch((error: unknown) => {
+        this.#logger.debug(
+          { partition: this.partition, err: String(error) },
+          'head hint not written',
+        );
+      })
+      .finally(() => {
+        this.#hintWrite = undefined;
+      });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
