@@ -143,11 +143,14 @@ export async function* decodeDataObject(
 ): AsyncGenerator<LogRecord> {
   const decoder = new avsc.streams.BlockDecoder({ readerSchema: recordType });
   let versionError: unknown;
+  let expected: number | undefined;
   decoder.on(
     'metadata',
     (_type: unknown, _codec: unknown, header: { meta: Record<string, Buffer> }) => {
       try {
         checkVersion(header.meta);
+        const ids = header.meta['cascade.message_ids']?.toString('utf8') ?? '';
+        expected = ids === '' ? 0 : ids.split('\n').length;
       } catch (error) {
         versionError = error;
         decoder.destroy(error as Error);
@@ -158,7 +161,15 @@ export async function* decodeDataObject(
   source.on('error', (error) => decoder.destroy(error));
   source.pipe(decoder);
   try {
-    for await (const value of decoder) yield fromAvro(value as AvroRecord);
+    let count = 0;
+    for await (const value of decoder) {
+      count++;
+      yield fromAvro(value as AvroRecord);
+    }
+    // avsc ignores a truncated last block; the header says how many to expect.
+    if (count !== expected) {
+      throw new CascadeError('CORRUPT_DATA', `data object holds ${count} of ${expected} records`);
+    }
   } catch (error) {
     if (versionError) throw versionError;
     if (error instanceof CascadeError) throw error;
