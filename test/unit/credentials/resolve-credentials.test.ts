@@ -68,7 +68,12 @@ describe('resolveCredentials', () => {
     let secretReads = 0;
     const resolved = await resolveCredentials(
       { json: base64, secretVersion: 'projects/p/secrets/s/versions/1', allowKeyFile: false },
-      { readSecret: async () => (secretReads++, new Uint8Array()) },
+      {
+        readSecret: async () => {
+          secretReads++;
+          return new Uint8Array();
+        },
+      },
     );
     assert.equal(resolved.source, 'environment');
     assert.equal(secretReads, 0);
