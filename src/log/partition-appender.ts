@@ -32,14 +32,13 @@ import { randomUUID } from 'node:crypto';
 import { CascadeError, hasCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import { buildDataObject } from './data-object.ts';
 import { DedupIndex } from './dedup-index.ts';
 import { writeHeadHint } from './head-hint.ts';
 import { headHintName, tailObjectName } from './names.ts';
-import { encodeObjectMetadata } from './object-metadata.ts';
 import { readObjectIds, scanPartition } from './partition-scan.ts';
 import { type PendingEntry, PendingQueue, validateMessage } from './pending-queue.ts';
-import { encodeDataObject } from './record-format.ts';
-import type { AppendResult, LogMessage, LogRecord, StreamSettings } from './types.ts';
+import type { AppendResult, LogMessage, StreamSettings } from './types.ts';
 
 /** Tuning that is not part of a stream's configuration. */
 export interface AppenderTuning {
@@ -276,29 +275,13 @@ export class PartitionAppender {
     { kind: 'committed'; ingestMs: number } | { kind: 'taken' } | { kind: 'failed'; error: unknown }
   > {
     const ingestMs = this.#clock();
-    const ingestTimeMicros = Math.floor(ingestMs * 1000);
-    const records: LogRecord[] = entries.map((entry, i) => ({
-      ...entry.message,
-      offset: base + i,
-      ingestTimeMicros,
-    }));
-    const { bytes, headerBytes } = await encodeDataObject(records, batchId);
-    let minPublish = Number.POSITIVE_INFINITY;
-    let maxPublish = 0;
-    for (const record of records) {
-      minPublish = Math.min(minPublish, record.publishTimeMicros);
-      maxPublish = Math.max(maxPublish, record.publishTimeMicros);
-    }
-    const name = tailObjectName(this.#stream, this.partition, base);
-    const metadata = encodeObjectMetadata({
-      baseOffset: base,
-      recordCount: records.length,
-      minPublishTimeMicros: minPublish,
-      maxPublishTimeMicros: maxPublish,
-      ingestTimeMicros,
-      headerBytes,
+    const { bytes, metadata } = await buildDataObject(
+      entries.map((entry) => entry.message),
+      base,
       batchId,
-    });
+      Math.floor(ingestMs * 1000),
+    );
+    const name = tailObjectName(this.#stream, this.partition, base);
     this.stats.attempts++;
     try {
       await this.#store.put(name, bytes, {
