@@ -18,6 +18,12 @@ export {
   quarantineObjectName,
   quarantinePrefix,
 } from './quarantine.ts';
+export {
+  createIngestRuntime,
+  type IngestRuntime,
+  type IngestRuntimeOptions,
+  type StoreOpener,
+} from './runtime.ts';
 export { checkStreamRules } from './stream-rules.ts';
 export type {
   AppendOutcome,
