@@ -14,7 +14,8 @@ import { CascadeError } from '../errors.ts';
  *     8  u32  length     bytes to read from `position`:
  *                        codec null    → the record's encoded length
  *                        other codecs  → the whole block (count, size, data, sync)
- *    12  u32  ordinal    index of the record within its block (0 for codec null)
+ *    12  u32  ordinal    index of the record within its block (0 for codec null,
+ *                        where the entry already points at the record)
  *    16  u32  crc        CRC-32 of (u64 base+i, bytes 0..15 of this entry)
  *    20  u32  reserved   0
  *   trailer   32 bytes at byte N × 24
@@ -56,18 +57,74 @@ export function encodeOffsetIndex(
   entries: readonly OffsetIndexEntry[],
   options: { blockAddressed: boolean },
 ): Uint8Array {
-  const out = Buffer.alloc(entries.length * OFFSET_INDEX_ENTRY_WIDTH + OFFSET_INDEX_TRAILER_BYTES);
-  entries.forEach((entry, i) => {
-    encodeEntryInto(out, i * OFFSET_INDEX_ENTRY_WIDTH, base + i, entry);
-  });
-  const t = entries.length * OFFSET_INDEX_ENTRY_WIDTH;
-  out.write(OFFSET_INDEX_MAGIC, t, 'latin1');
-  out.writeUInt16LE(OFFSET_INDEX_VERSION, t + 4);
-  out.writeUInt16LE(OFFSET_INDEX_ENTRY_WIDTH, t + 6);
-  out.writeBigUInt64LE(BigInt(base), t + 8);
-  out.writeBigUInt64LE(BigInt(entries.length), t + 16);
-  out.writeUInt32LE(options.blockAddressed ? FLAG_BLOCK_ADDRESSED : 0, t + 24);
-  out.writeUInt32LE(crc32(out.subarray(t, t + 28)), t + 28);
+  const builder = new OffsetIndexBuilder(base, options, entries.length);
+  for (const entry of entries) builder.append(entry);
+  return builder.finish();
+}
+
+/**
+ * Builds an offset index one entry at a time into one growing buffer (24
+ * bytes per record, no per-entry objects), for segments of millions of records.
+ */
+export class OffsetIndexBuilder {
+  readonly base: number;
+  #blockAddressed: boolean;
+  #out: Buffer;
+  #count = 0;
+
+  constructor(base: number, options: { blockAddressed: boolean }, expected = 1024) {
+    this.base = base;
+    this.#blockAddressed = options.blockAddressed;
+    this.#out = Buffer.alloc(Math.max(1, expected) * OFFSET_INDEX_ENTRY_WIDTH);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Appends the entry of record `base + count`. */
+  append(entry: OffsetIndexEntry): void {
+    const at = this.#count * OFFSET_INDEX_ENTRY_WIDTH;
+    if (at + OFFSET_INDEX_ENTRY_WIDTH > this.#out.byteLength) {
+      const grown = Buffer.alloc(this.#out.byteLength * 2);
+      this.#out.copy(grown);
+      this.#out = grown;
+    }
+    encodeEntryInto(this.#out, at, this.base + this.#count, entry);
+    this.#count++;
+  }
+
+  /** The whole index object: entries then trailer. */
+  finish(): Uint8Array {
+    const t = this.#count * OFFSET_INDEX_ENTRY_WIDTH;
+    const out = Buffer.alloc(t + OFFSET_INDEX_TRAILER_BYTES);
+    this.#out.copy(out, 0, 0, t);
+    out.write(OFFSET_INDEX_MAGIC, t, 'latin1');
+    out.writeUInt16LE(OFFSET_INDEX_VERSION, t + 4);
+    out.writeUInt16LE(OFFSET_INDEX_ENTRY_WIDTH, t + 6);
+    out.writeBigUInt64LE(BigInt(this.base), t + 8);
+    out.writeBigUInt64LE(BigInt(this.#count), t + 16);
+    out.writeUInt32LE(this.#blockAddressed ? FLAG_BLOCK_ADDRESSED : 0, t + 24);
+    out.writeUInt32LE(crc32(out.subarray(t, t + 28)), t + 28);
+    return out;
+  }
+}
+
+/**
+ * Decodes the consecutive entries of records `first`, `first + 1`, … from the
+ * bytes of one ranged read (a whole number of entries), checking each.
+ */
+export function decodeOffsetIndexEntries(bytes: Uint8Array, first: number): OffsetIndexEntry[] {
+  if (bytes.byteLength % OFFSET_INDEX_ENTRY_WIDTH !== 0) {
+    throw corrupt(
+      `offset index read from ${first} is ${bytes.byteLength} bytes, not whole entries`,
+    );
+  }
+  const out: OffsetIndexEntry[] = [];
+  for (let i = 0; i * OFFSET_INDEX_ENTRY_WIDTH < bytes.byteLength; i++) {
+    const at = i * OFFSET_INDEX_ENTRY_WIDTH;
+    out.push(decodeOffsetIndexEntry(bytes.subarray(at, at + OFFSET_INDEX_ENTRY_WIDTH), first + i));
+  }
   return out;
 }
 

@@ -1,0 +1,304 @@
+import { CascadeError, hasCode } from '../errors.ts';
+import type { Logger } from '../observability/index.ts';
+import { noopLogger } from '../observability/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import { type Manifest, readManifest, type SegmentEntry, writeManifest } from './manifest.ts';
+import { parseTailObjectName, tailFolder, tailObjectName } from './names.ts';
+import { decodeObjectMetadata } from './object-metadata.ts';
+import { collectGarbage, deleteDue } from './segment-cleanup.ts';
+import { manifestName, segmentObjectNames } from './segment-names.ts';
+import { type SegmentFormat, type SegmentPlan, writeSegment } from './segment-writer.ts';
+import type { StreamSettings } from './types.ts';
+
+/**
+ * When and how tail objects are merged into segments.
+ *
+ * Two rules keep compaction invisible to appenders: the newest tail object of
+ * a partition is never compacted (so it is never deleted, and an appender's
+ * cold start always finds the head by listing `tail/`), and an object is only
+ * compacted once it is older than `minObjectAgeMs` (by default the stream's
+ * dedup window), so the message ids dedup reads from tail headers are still
+ * there for as long as dedup needs them.
+ */
+export interface CompactionPolicy {
+  /** A segment is cut once it holds this many bytes of tail objects… */
+  targetSegmentBytes: number;
+  /** …or this many records. */
+  targetSegmentRecords: number;
+  /** Tail objects younger than this are left alone (default: the dedup window). */
+  minObjectAgeMs: number;
+  /** A short group is compacted anyway once its oldest object is this old. */
+  maxTailAgeMs: number;
+  /** How long merged objects stay readable for readers holding an older manifest. */
+  graceMs: number;
+  /** Unreferenced segment objects older than this are deleted as garbage. */
+  garbageAgeMs: number;
+  maxSegmentsPerRun: number;
+  format: SegmentFormat;
+}
+
+export const COMPACTION_DEFAULTS: Omit<CompactionPolicy, 'minObjectAgeMs'> = {
+  targetSegmentBytes: 128 * 1024 * 1024,
+  targetSegmentRecords: 1_000_000,
+  maxTailAgeMs: 60 * 60 * 1000,
+  graceMs: 15 * 60 * 1000,
+  garbageAgeMs: 6 * 60 * 60 * 1000,
+  maxSegmentsPerRun: 16,
+  format: { codec: 'null', blockBytes: 64 * 1024, timeIndexInterval: 256 },
+};
+
+/** What one compaction run of a partition did. */
+export interface CompactionResult {
+  partition: number;
+  created: SegmentEntry[];
+  /** Merged tail objects and retired segment objects deleted after their grace period. */
+  deleted: string[];
+  /** Unreferenced segment objects removed as garbage. */
+  garbage: string[];
+  /** True when another compactor won a manifest race and this run stopped. */
+  yielded: boolean;
+  tailStart: number;
+}
+
+interface TailObject {
+  name: string;
+  base: number;
+  count: number;
+  size: number;
+  ingestMs: number;
+}
+
+/**
+ * Merges a partition's small tail objects into segments with offset and time
+ * indexes, then swaps the manifest by compare-and-swap.
+ *
+ * Crash safety: the segment and its indexes are written first, under names
+ * that depend only on (base, end), with create-if-absent; only then is the
+ * manifest swapped. A compactor killed before the swap leaves the old
+ * manifest and some unreferenced objects, which the next run reuses (same
+ * names, verified) or collects as garbage; killed after it, the new manifest
+ * lists the merged objects as pending deletions and any later run deletes
+ * them once the grace period has passed. Two compactors racing on a
+ * partition both write identical objects; one manifest swap wins and the
+ * other run yields.
+ *
+ * @example
+ * const compactor = new Compactor({ store, stream, policy: { targetSegmentBytes: 64 << 20 } });
+ * const result = await compactor.compact(3);
+ */
+export class Compactor {
+  readonly policy: CompactionPolicy;
+  #store: ObjectStore;
+  #stream: StreamSettings;
+  #logger: Logger;
+  #clock: () => number;
+
+  constructor(options: {
+    store: ObjectStore;
+    stream: StreamSettings;
+    logger?: Logger;
+    clock?: () => number;
+    policy?: Partial<CompactionPolicy>;
+  }) {
+    this.#store = options.store;
+    this.#stream = options.stream;
+    this.#logger = options.logger ?? noopLogger;
+    this.#clock = options.clock ?? Date.now;
+    this.policy = {
+      ...COMPACTION_DEFAULTS,
+      minObjectAgeMs: options.stream.dedupWindowMs,
+      ...options.policy,
+      format: { ...COMPACTION_DEFAULTS.format, ...options.policy?.format },
+    };
+  }
+
+  /** One compaction pass over a partition; safe to run concurrently and to rerun. */
+  async compact(partition: number): Promise<CompactionResult> {
+    const name = manifestName(this.#stream, partition);
+    const deleted = await deleteDue(this.#store, name, this.#clock, this.#logger);
+    let current = await readManifest(this.#store, name);
+    const created: SegmentEntry[] = [];
+    let yielded = false;
+    for (let i = 0; i < this.policy.maxSegmentsPerRun && !yielded; i++) {
+      const plan = await this.#plan(partition, current.manifest.tailStart);
+      if (!plan) break;
+      const entry = await this.#build(partition, plan);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          current = await writeManifest(
+            this.#store,
+            name,
+            this.#withSegment(current.manifest, entry, plan),
+            current.generation,
+          );
+          created.push(entry);
+          break;
+        } catch (error) {
+          if (!hasCode(error, 'PRECONDITION_FAILED')) throw error;
+          current = await readManifest(this.#store, name);
+          if (current.manifest.tailStart !== plan.base || attempt >= 5) {
+            // Another compactor got there first; its manifest is the truth.
+            yielded = true;
+            break;
+          }
+        }
+      }
+      this.#logger.info(
+        { partition, base: entry.base, end: entry.end, bytes: entry.data.size, yielded },
+        'segment compacted',
+      );
+    }
+    const garbage = await collectGarbage(
+      this.#store,
+      this.#stream,
+      partition,
+      current.manifest,
+      this.#clock() - this.policy.garbageAgeMs,
+    );
+    return {
+      partition,
+      created,
+      deleted,
+      garbage,
+      yielded,
+      tailStart: current.manifest.tailStart,
+    };
+  }
+
+  /** Writes the segment and both indexes; returns the manifest entry. */
+  async #build(partition: number, plan: SegmentPlan): Promise<SegmentEntry> {
+    const names = segmentObjectNames(this.#stream, partition, plan.base, plan.end);
+    const built = await writeSegment(this.#store, names.data, plan, this.policy.format, {
+      identity: `${this.#stream.name}/${partition}`,
+      now: this.#clock,
+      reuseMaxAgeMs: this.policy.garbageAgeMs / 2,
+    });
+    await putIndex(this.#store, names.offsetIndex, built.offsetIndex);
+    await putIndex(this.#store, names.timeIndex, built.timeIndex);
+    return {
+      base: plan.base,
+      end: plan.end,
+      records: built.records,
+      minPublishTimeMicros: built.minPublishTimeMicros,
+      maxPublishTimeMicros: built.maxPublishTimeMicros,
+      codec: built.codec,
+      data: { name: names.data, size: built.size },
+      offsetIndex: { name: names.offsetIndex, size: built.offsetIndex.byteLength },
+      timeIndex: {
+        name: names.timeIndex,
+        size: built.timeIndex.byteLength,
+        entries: built.timeEntries,
+      },
+      createdAtMs: Math.floor(this.#clock()),
+    };
+  }
+
+  #withSegment(manifest: Manifest, entry: SegmentEntry, plan: SegmentPlan): Manifest {
+    const notBeforeMs = Math.floor(this.#clock() + this.policy.graceMs);
+    return {
+      ...manifest,
+      startOffset: manifest.segments.length === 0 ? manifest.tailStart : manifest.startOffset,
+      tailStart: entry.end,
+      segments: [...manifest.segments, entry],
+      pendingDeletions: [
+        ...manifest.pendingDeletions,
+        ...plan.sources.map((s) => ({ name: s.name, kind: 'tail' as const, notBeforeMs })),
+      ],
+      updatedAtMs: Math.floor(this.#clock()),
+    };
+  }
+
+  /**
+   * Picks the next group of tail objects from `tailStart`: full (target bytes
+   * or records reached) or, when short, old enough; never the newest object.
+   */
+  async #plan(partition: number, tailStart: number): Promise<SegmentPlan | undefined> {
+    const now = this.#clock();
+    const group: TailObject[] = [];
+    let bytes = 0;
+    let records = 0;
+    let full = false;
+    let hasNewer = false;
+    for await (const object of this.#listTail(partition, tailStart)) {
+      if (full) {
+        hasNewer = true;
+        break;
+      }
+      if (now - object.ingestMs < this.policy.minObjectAgeMs) {
+        hasNewer = true;
+        break;
+      }
+      if (group.length > 0 && records + object.count > this.policy.targetSegmentRecords) {
+        full = true;
+        hasNewer = true;
+        break;
+      }
+      group.push(object);
+      bytes += object.size;
+      records += object.count;
+      full = bytes >= this.policy.targetSegmentBytes || records >= this.policy.targetSegmentRecords;
+    }
+    if (!hasNewer && group.length > 0) {
+      // The newest object stays in the tail (see CompactionPolicy).
+      const newest = group.pop()!;
+      bytes -= newest.size;
+      records -= newest.count;
+      full = false;
+    }
+    const first = group[0];
+    if (!first) return undefined;
+    if (!full && now - first.ingestMs < this.policy.maxTailAgeMs) return undefined;
+    return {
+      base: first.base,
+      end: first.base + records,
+      sources: group.map(({ name, base, count }) => ({ name, base, count })),
+    };
+  }
+
+  /** Tail objects from `tailStart` on, with sizes, checked for contiguity. */
+  async *#listTail(partition: number, tailStart: number): AsyncGenerator<TailObject> {
+    let expected = tailStart;
+    for await (const info of this.#store.list({
+      prefix: tailFolder(this.#stream, partition),
+      startOffset: tailObjectName(this.#stream, partition, tailStart),
+      pageSize: 1000,
+    })) {
+      const base = parseTailObjectName(info.name);
+      if (base === undefined) continue;
+      const meta = decodeObjectMetadata(info.name, info.metadata);
+      if (base !== expected || meta.baseOffset !== base) {
+        throw new CascadeError('CORRUPT_DATA', `${info.name}: tail is not contiguous`, {
+          retryable: false,
+          details: { name: info.name, expected, base },
+        });
+      }
+      expected = base + meta.recordCount;
+      yield {
+        name: info.name,
+        base,
+        count: meta.recordCount,
+        size: info.size,
+        ingestMs: meta.ingestTimeMicros / 1000,
+      };
+    }
+  }
+}
+
+/** Index objects are deterministic: create, or check that what is there is the same. */
+async function putIndex(store: ObjectStore, name: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await store.put(name, bytes, {
+      ifGenerationMatch: 0,
+      contentType: 'application/octet-stream',
+    });
+  } catch (error) {
+    if (!hasCode(error, 'PRECONDITION_FAILED')) throw error;
+    const existing = await store.get(name);
+    if (Buffer.from(existing.bytes).equals(Buffer.from(bytes))) return;
+    // Left by a run over a different segment body (e.g. another codec): replace it.
+    await store.put(name, bytes, {
+      ifGenerationMatch: existing.generation,
+      contentType: 'application/octet-stream',
+    });
+  }
+}

@@ -1,0 +1,209 @@
+import { CascadeError } from '../errors.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import type { SegmentEntry } from './manifest.ts';
+import {
+  decodeOffsetIndexEntries,
+  decodeOffsetIndexEntry,
+  OFFSET_INDEX_ENTRY_WIDTH,
+  type OffsetIndexEntry,
+} from './offset-index.ts';
+import {
+  type AvroRecord,
+  blockData,
+  corrupt,
+  decodeBlockHeader,
+  decodeRecord,
+  fromAvro,
+} from './segment-container.ts';
+import { decodeTimeIndexEntry, TIME_INDEX_ENTRY_WIDTH, timeIndexScanStart } from './time-index.ts';
+import type { LogRecord } from './types.ts';
+
+/** Bounds of one scan step: index entries per index read, bytes per segment read. */
+export interface ScanTuning {
+  entriesPerRead: number;
+  bytesPerRead: number;
+}
+
+const DEFAULT_SCAN: ScanTuning = { entriesPerRead: 8192, bytesPerRead: 8 * 1024 * 1024 };
+
+/**
+ * Reads the record at `offset` of a segment with exactly two ranged reads:
+ * its offset index entry, then its bytes (codec null) or its block (other
+ * codecs). The decoded record must carry the requested offset.
+ */
+export async function readSegmentRecord(
+  store: ObjectStore,
+  segment: SegmentEntry,
+  offset: number,
+): Promise<LogRecord> {
+  const i = offset - segment.base;
+  const start = i * OFFSET_INDEX_ENTRY_WIDTH;
+  const indexRead = await store.get(segment.offsetIndex.name, {
+    range: { start, end: start + OFFSET_INDEX_ENTRY_WIDTH - 1 },
+  });
+  const entry = decodeOffsetIndexEntry(indexRead.bytes, offset);
+  const [record] = await readEntries(store, segment, offset, [entry]);
+  return fromAvro(record!);
+}
+
+/**
+ * Yields the records of a segment from `from` to its end, in chunks of at
+ * most `bytesPerRead` segment bytes (or one block/record when larger), so
+ * memory stays bounded however long the range. The next chunk's reads are
+ * started before the current one is handed out.
+ */
+export async function* scanSegment(
+  store: ObjectStore,
+  segment: SegmentEntry,
+  from: number,
+  tuning: Partial<ScanTuning> = {},
+): AsyncGenerator<LogRecord[]> {
+  const { entriesPerRead, bytesPerRead } = { ...DEFAULT_SCAN, ...tuning };
+  let entries: OffsetIndexEntry[] = [];
+  let entriesFrom = from;
+  let next = from;
+  const plan = async (): Promise<{ first: number; entries: OffsetIndexEntry[] } | undefined> => {
+    if (next >= segment.end) return undefined;
+    if (next >= entriesFrom + entries.length) {
+      const count = Math.min(entriesPerRead, segment.end - next);
+      const start = (next - segment.base) * OFFSET_INDEX_ENTRY_WIDTH;
+      const read = await store.get(segment.offsetIndex.name, {
+        range: { start, end: start + count * OFFSET_INDEX_ENTRY_WIDTH - 1 },
+      });
+      if (read.bytes.byteLength !== count * OFFSET_INDEX_ENTRY_WIDTH) {
+        throw corrupt(`${segment.offsetIndex.name}: truncated at entry ${next - segment.base}`);
+      }
+      entries = decodeOffsetIndexEntries(read.bytes, next);
+      entriesFrom = next;
+    }
+    const available = entries.slice(next - entriesFrom);
+    const first = available[0]!;
+    let take = 1;
+    while (take < available.length) {
+      const e = available[take]!;
+      if (e.position + e.length - first.position > bytesPerRead) break;
+      take++;
+    }
+    const chosen = available.slice(0, take);
+    const at = next;
+    next += take;
+    return { first: at, entries: chosen };
+  };
+  let pending = plan().then((p) => p && readEntries(store, segment, p.first, p.entries));
+  pending.catch(() => {});
+  for (;;) {
+    const values = await pending;
+    if (!values) return;
+    pending = plan().then((p) => p && readEntries(store, segment, p.first, p.entries));
+    pending.catch(() => {});
+    yield values.map(fromAvro);
+  }
+}
+
+/**
+ * First offset in the segment whose publish_time ≥ `time`, through the time
+ * index (binary search, one ranged read per step) and a scan of at most one
+ * sampling interval; undefined when the segment has none.
+ */
+export async function segmentOffsetForTime(
+  store: ObjectStore,
+  segment: SegmentEntry,
+  time: number,
+): Promise<number | undefined> {
+  if (segment.maxPublishTimeMicros < time) return undefined;
+  if (segment.minPublishTimeMicros >= time) return segment.base;
+  const start = await timeIndexScanStart(
+    time,
+    { base: segment.base, count: segment.timeIndex.entries },
+    async (j) => {
+      const at = j * TIME_INDEX_ENTRY_WIDTH;
+      const read = await store.get(segment.timeIndex.name, {
+        range: { start: at, end: at + TIME_INDEX_ENTRY_WIDTH - 1 },
+      });
+      return decodeTimeIndexEntry(read.bytes, j);
+    },
+  );
+  for await (const records of scanSegment(store, segment, start, { entriesPerRead: 1024 })) {
+    for (const record of records) {
+      if (record.publishTimeMicros >= time) return record.offset;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads the bytes the entries of records first, first+1, … point at with ONE
+ * ranged read and decodes them, checking each record's offset.
+ */
+async function readEntries(
+  store: ObjectStore,
+  segment: SegmentEntry,
+  first: number,
+  entries: OffsetIndexEntry[],
+): Promise<AvroRecord[]> {
+  const name = segment.data.name;
+  const start = entries[0]!.position;
+  const last = entries.at(-1)!;
+  const end = last.position + last.length - 1;
+  if (end >= segment.data.size) throw corrupt(`${name}: index points past the segment's end`);
+  const read = await store.get(name, { range: { start, end } });
+  if (read.bytes.byteLength !== end - start + 1) {
+    throw corrupt(`${name}: truncated (read ${read.bytes.byteLength} of ${end - start + 1} bytes)`);
+  }
+  const bytes = Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength);
+  const out: AvroRecord[] = [];
+  let blockAt = -1;
+  let block: { data: Buffer; pos: number; ordinal: number; count: number } | undefined;
+  entries.forEach((entry, k) => {
+    const offset = first + k;
+    let value: AvroRecord;
+    if (segment.codec === 'null') {
+      const at = entry.position - start;
+      const decoded = decodeRecord(bytes, at, name);
+      if (decoded.next - at !== entry.length) {
+        throw corrupt(`${name}: record ${offset} is not ${entry.length} bytes long`);
+      }
+      value = decoded.value;
+    } else {
+      if (entry.position !== blockAt) {
+        const raw = bytes.subarray(entry.position - start, entry.position - start + entry.length);
+        const header = decodeBlockHeader(raw, name);
+        if (header.dataStart + header.size + 16 !== entry.length) {
+          throw corrupt(`${name}: block at ${entry.position} is not ${entry.length} bytes long`);
+        }
+        const data = blockData(
+          raw.subarray(header.dataStart, header.dataStart + header.size),
+          segment.codec,
+          name,
+        );
+        block = { data, pos: 0, ordinal: 0, count: header.count };
+        blockAt = entry.position;
+      }
+      const b = block!;
+      if (entry.ordinal >= b.count || entry.ordinal < b.ordinal) {
+        throw corrupt(`${name}: ordinal ${entry.ordinal} of record ${offset} is not in its block`);
+      }
+      let decoded = decodeRecord(b.data, b.pos, name);
+      while (b.ordinal < entry.ordinal) {
+        b.pos = decoded.next;
+        b.ordinal++;
+        decoded = decodeRecord(b.data, b.pos, name);
+      }
+      value = decoded.value;
+      b.pos = decoded.next;
+      b.ordinal++;
+    }
+    if (value.offset !== offset) {
+      throw new CascadeError(
+        'CORRUPT_DATA',
+        `${name}: index entry for ${offset} finds ${value.offset}`,
+        {
+          retryable: false,
+          details: { name, offset, found: value.offset },
+        },
+      );
+    }
+    out.push(value);
+  });
+  return out;
+}

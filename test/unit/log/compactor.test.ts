@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hasCode } from '../../../src/errors.ts';
+import { type CompactionPolicy, Compactor } from '../../../src/log/compactor.ts';
+import { LogReader } from '../../../src/log/log-reader.ts';
+import { readManifest } from '../../../src/log/manifest.ts';
+import { tailFolder } from '../../../src/log/names.ts';
+import { applyRetention } from '../../../src/log/retention.ts';
+import { manifestName } from '../../../src/log/segment-names.ts';
+import type { LogRecord } from '../../../src/log/types.ts';
+import type { ObjectStore } from '../../../src/storage/index.ts';
+import { MemoryStore } from '../../../src/storage/memory-store.ts';
+import { comparable, prng, testStream, writeTail } from '../../support/segment-fixtures.ts';
+import { CountingStore, DyingStore } from '../../support/segment-stores.ts';
+
+const stream = testStream();
+const P = 1;
+
+function policy(overrides: Partial<CompactionPolicy> = {}): Partial<CompactionPolicy> {
+  return {
+    targetSegmentBytes: 20_000,
+    targetSegmentRecords: 10_000,
+    minObjectAgeMs: 0,
+    maxTailAgeMs: 0,
+    graceMs: 60_000,
+    ...overrides,
+  };
+}
+
+async function names(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const info of store.list({ prefix })) out.push(info.name);
+  return out;
+}
+
+async function readAll(reader: LogReader, from: number): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const chunk of reader.readFrom(P, from)) out.push(...chunk.records);
+  return out;
+}
+
+/** The first offset with publish time ≥ t, by brute force. */
+function firstAtOrAfter(records: LogRecord[], t: number): number | undefined {
+  return records.find((r) => r.publishTimeMicros >= t)?.offset;
+}
+
+for (const codec of ['null', 'deflate'] as const) {
+  describe(`compaction with codec ${codec}`, () => {
+    it('keeps every record: lookups, scans and time lookups agree with the tail', async () => {
+      // Prepare
+      const store = new MemoryStore();
+      const counts = Array.from({ length: 40 }, (_, i) => 1 + ((i * 7) % 23));
+      const records = await writeTail(store, stream, P, counts, { seed: 7 });
+      const before = new LogReader({ store, stream });
+      const random = prng(99);
+      const sampleOffsets = Array.from({ length: 40 }, () => Math.floor(random() * records.length));
+      const sampleTimes = Array.from(
+        { length: 25 },
+        () =>
+          records[0]!.publishTimeMicros -
+          1000 +
+          Math.floor(
+            random() * (records.at(-1)!.publishTimeMicros - records[0]!.publishTimeMicros + 5000),
+          ),
+      );
+      const tailLookups = [];
+      for (const o of sampleOffsets) tailLookups.push(comparable(await before.lookup(P, o)));
+      const compactor = new Compactor({
+        store,
+        stream,
+        policy: policy({ format: { codec, blockBytes: 2048, timeIndexInterval: 8 } }),
+      });
+
+      // Act
+      const result = await compactor.compact(P);
+      const after = new LogReader({
+        store,
+        stream,
+        scan: { bytesPerRead: 4096, entriesPerRead: 16 },
+      });
+
+      // Assess
+      assert.ok(result.created.length >= 3, `created ${result.created.length} segments`);
+      assert.equal(result.created[0]!.codec, codec);
+      const last = counts.at(-1)!;
+      assert.equal(result.tailStart, records.length - last, 'the newest tail object stays');
+      const all = await readAll(after, 0);
+      assert.deepEqual(all.map(comparable), records.map(comparable));
+      for (const [i, o] of sampleOffsets.entries()) {
+        assert.deepEqual(comparable(await after.lookup(P, o)), tailLookups[i]);
+        const tail = await readAll(after, o);
+        assert.equal(tail.length, records.length - o);
+        assert.equal(tail[0]!.offset, o);
+      }
+      for (const t of sampleTimes) {
+        assert.equal(await after.offsetForTime(P, t), firstAtOrAfter(records, t), `time ${t}`);
+        assert.equal(
+          await before.offsetForTime(P, t),
+          firstAtOrAfter(records, t),
+          `tail time ${t}`,
+        );
+      }
+    });
+
+    it('costs exactly two ranged reads per random lookup with a warm manifest', async () => {
+      // Prepare
+      const memory = new MemoryStore();
+      const records = await writeTail(memory, stream, P, [50, 50, 50, 50, 5], { seed: 3 });
+      await new Compactor({
+        store: memory,
+        stream,
+        policy: policy({
+          targetSegmentBytes: 1 << 30,
+          format: { codec, blockBytes: 1024, timeIndexInterval: 16 },
+        }),
+      }).compact(P);
+      const store = new CountingStore(memory);
+      const reader = new LogReader({ store, stream });
+      await reader.lookup(P, 0); // warms the manifest
+      const random = prng(5);
+
+      // Act + Assess
+      for (let i = 0; i < 30; i++) {
+        const offset = Math.floor(random() * 200);
+        store.reset();
+        const record = await reader.lookup(P, offset);
+        assert.equal(record.offset, offset);
+        assert.deepEqual(comparable(record), comparable(records[offset]!));
+        assert.equal(store.ops.get, 2, store.names.join(', '));
+        assert.equal(store.reads, 2, store.names.join(', '));
+      }
+    });
+  });
+}
+
+describe('compactor safety', () => {
+  it('deletes merged tail objects only after the grace period', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    const records = await writeTail(store, stream, P, [10, 10, 10, 10], { seed: 11 });
+    let now = 1_800_000_000_000;
+    const compactor = new Compactor({ store, stream, clock: () => now, policy: policy() });
+    const reader = new LogReader({ store, stream });
+    await reader.lookup(P, 35); // caches the pre-compaction manifest: everything in the tail
+
+    // Act
+    const first = await compactor.compact(P);
+    const tailAfterFirst = await names(store, tailFolder(stream, P));
+    now += 59_999;
+    const second = await compactor.compact(P);
+    now += 2;
+    const third = await compactor.compact(P);
+
+    // Assess
+    assert.equal(first.created.length, 1);
+    assert.deepEqual(first.deleted, []);
+    assert.equal(tailAfterFirst.length, 4, 'nothing deleted at once');
+    assert.deepEqual(second.deleted, []);
+    assert.equal(third.deleted.length, 3);
+    assert.equal((await names(store, tailFolder(stream, P))).length, 1);
+    const { manifest } = await readManifest(store, manifestName(stream, P));
+    assert.deepEqual(manifest.pendingDeletions, []);
+    // The stale reader notices the deleted objects and refreshes its manifest.
+    assert.deepEqual(comparable(await reader.lookup(P, 3)), comparable(records[3]!));
+    assert.deepEqual((await readAll(reader, 0)).map(comparable), records.map(comparable));
+  });
+
+  it('two compactors at once leave one consistent manifest', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    const records = await writeTail(store, stream, P, Array(30).fill(9), { seed: 2 });
+    const a = new Compactor({ store, stream, policy: policy({ graceMs: 0 }) });
+    const b = new Compactor({ store, stream, policy: policy({ graceMs: 0 }) });
+
+    // Act
+    const results = await Promise.all([a.compact(P), b.compact(P), a.compact(P)]);
+    await b.compact(P);
+
+    // Assess
+    const { manifest } = await readManifest(store, manifestName(stream, P));
+    assert.equal(manifest.tailStart, records.length - 9);
+    assert.ok(results.some((r) => r.created.length > 0));
+    const reader = new LogReader({ store, stream });
+    assert.deepEqual((await readAll(reader, 0)).map(comparable), records.map(comparable));
+  });
+
+  it('a compactor killed after any write leaves a readable log, and a rerun finishes', async () => {
+    for (let budget = 0; budget < 14; budget++) {
+      // Prepare
+      const memory = new MemoryStore();
+      const records = await writeTail(memory, stream, P, [12, 12, 12, 12, 12, 3], { seed: budget });
+      const dying = new DyingStore(memory, budget);
+      const options = {
+        stream,
+        clock: () => 1_800_000_000_000,
+        policy: policy({ graceMs: 0, targetSegmentBytes: 5000 }),
+      };
+
+      // Act
+      const outcome = await new Compactor({ store: dying, ...options }).compact(P).then(
+        () => 'finished',
+        (error: unknown) => {
+          assert.ok(hasCode(error, 'UNAVAILABLE'), String(error));
+          return 'killed';
+        },
+      );
+      const middle = await readAll(new LogReader({ store: memory, stream }), 0);
+      await new Compactor({ store: memory, ...options }).compact(P);
+      await new Compactor({ store: memory, ...options }).compact(P);
+
+      // Assess
+      assert.deepEqual(
+        middle.map(comparable),
+        records.map(comparable),
+        `budget ${budget} (${outcome})`,
+      );
+      const { manifest } = await readManifest(memory, manifestName(stream, P));
+      assert.equal(manifest.tailStart, 60, `budget ${budget}`);
+      assert.deepEqual(manifest.pendingDeletions, []);
+      const after = await readAll(new LogReader({ store: memory, stream }), 0);
+      assert.deepEqual(after.map(comparable), records.map(comparable), `budget ${budget} rerun`);
+      assert.equal((await names(memory, tailFolder(stream, P))).length, 1);
+    }
+  });
+
+  it('retention drops whole segments and reads below the start fail with the start offset', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    const records = await writeTail(store, stream, P, Array(12).fill(20), {
+      seed: 4,
+      dataBytes: 400,
+    });
+    await new Compactor({ store, stream, policy: policy() }).compact(P);
+    const before = await readManifest(store, manifestName(stream, P));
+    const reader = new LogReader({ store, stream });
+    await reader.lookup(P, 0);
+
+    // Act
+    const { dropped, startOffset } = await applyRetention({
+      store,
+      stream,
+      partition: P,
+      policy: { maxBytes: before.manifest.segments.at(-1)!.data.size * 2 + 10_000 },
+    });
+
+    // Assess
+    assert.ok(dropped.length >= 1);
+    assert.equal(startOffset, dropped.at(-1)!.end);
+    const stale = await reader.lookup(P, startOffset - 1); // cached manifest, within the grace period
+    reader.invalidate(P);
+    const error = await reader.lookup(P, startOffset - 1).catch((e: unknown) => e);
+    assert.ok(hasCode(error, 'OFFSET_OUT_OF_RANGE'), `${String(error)} ${JSON.stringify(error)}`);
+    assert.equal(error.details.startOffset, startOffset);
+    assert.equal(error.details.endOffset, records.length);
+    assert.equal(stale.offset, startOffset - 1);
+    const readError = await readAll(reader, 0).catch((e: unknown) => e);
+    assert.ok(hasCode(readError, 'OFFSET_OUT_OF_RANGE'));
+    assert.deepEqual(
+      (await readAll(reader, startOffset)).map(comparable),
+      records.slice(startOffset).map(comparable),
+    );
+    const ageOnly = await applyRetention({
+      store,
+      stream,
+      partition: P,
+      policy: { maxAgeMs: 1000 },
+    });
+    assert.equal(ageOnly.startOffset, records.length - 20, 'only compacted segments go');
+  });
+});
