@@ -28,7 +28,7 @@ resource "google_cloudfunctions2_function" "ingest" {
     min_instance_count               = var.ingest.min_instances
     max_instance_count               = var.ingest.max_instances
     timeout_seconds                  = var.ingest.timeout_seconds
-    ingress_settings                 = "ALLOW_ALL"
+    ingress_settings                 = var.internal_ingress ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.function["ingest"].email
     environment_variables            = local.ingest_env
@@ -179,7 +179,7 @@ resource "google_cloudfunctions2_function" "scheduler" {
     min_instance_count               = 0
     max_instance_count               = var.scheduler.max_instances
     timeout_seconds                  = var.scheduler.timeout_seconds
-    ingress_settings                 = "ALLOW_ALL"
+    ingress_settings                 = var.internal_ingress ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.function["scheduler"].email
     environment_variables            = local.scheduler_env

@@ -33,7 +33,8 @@ locals {
   ingest_audience   = "${local.function_base_url}/${local.ingest_name}"
 
   # The streams document (src/config/streams-schema.ts), inline in
-  # CASCADE_STREAMS. Every stream shares one push identity.
+  # CASCADE_STREAMS. Every push stream shares one push identity; Eventarc
+  # deliveries are authenticated by Cloud Run's invoker check alone.
   streams_document = {
     bucket = local.log_bucket_name
     prefix = var.object_prefix
@@ -42,25 +43,17 @@ locals {
       email    = google_service_account.push.email
     }
     streams = [
-      for s in var.streams : merge(
-        {
-          name = s.name
-          # Eventarc generates its own subscription; the stream keeps the name
-          # Cascade would have used so records stay attributable, and routes
-          # events by topic instead.
-          subscription = "projects/${var.project_id}/subscriptions/${var.name_prefix}-${s.name}"
-          topic        = local.stream_topic_ids[s.name]
-          partitions   = s.partitions
-          lingerMs     = s.linger_ms
-          partitionKey = s.partition_key_attribute == null ? {} : { attribute = s.partition_key_attribute }
-        },
-        s.delivery == "eventarc" ? {
-          pushAuth = {
-            audience = "${local.function_base_url}/${var.name_prefix}-ingest-event-${s.name}"
-            email    = google_service_account.eventarc[0].email
-          }
-        } : {},
-      )
+      for s in var.streams : {
+        name = s.name
+        # Eventarc generates its own subscription; an Eventarc stream keeps the
+        # name Cascade would have used, so records stay attributable, and its
+        # events are routed by topic instead.
+        subscription = "projects/${var.project_id}/subscriptions/${var.name_prefix}-${s.name}"
+        topic        = local.stream_topic_ids[s.name]
+        partitions   = s.partitions
+        lingerMs     = s.linger_ms
+        partitionKey = s.partition_key_attribute == null ? {} : { attribute = s.partition_key_attribute }
+      }
     ]
   }
 

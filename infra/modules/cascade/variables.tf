@@ -246,6 +246,12 @@ variable "scheduler" {
   }
 }
 
+variable "internal_ingress" {
+  description = "Accept only internal traffic on ingest and scheduler: Pub/Sub push, Eventarc and Cloud Scheduler of this project count as internal, so nothing on the internet reaches them even with a token. Turn off only when pushes come from a subscription in another project."
+  type        = bool
+  default     = true
+}
+
 variable "schedule" {
   description = "Cron schedule of the Cloud Scheduler job that calls the scheduler function."
   type        = string

@@ -2,6 +2,7 @@
 // function receives matches the configuration schema, IAM stays on
 // resources, and every call into a function carries an OIDC identity.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -296,6 +297,19 @@ describe('infra variables and example', () => {
         `variable ${name} has no description`,
       );
     }
+  });
+
+  test('infra/README.md documents every variable and output', async () => {
+    const readme = await readFile(join(repoRoot, 'infra', 'README.md'), 'utf8');
+    for (const name of Object.keys(mod.variables)) {
+      assert.match(
+        readme,
+        new RegExp(`^\\| \`${name}\` \\|`, 'm'),
+        `README lacks a row for ${name}`,
+      );
+    }
+    for (const name of Object.keys(mod.outputs))
+      assert.ok(readme.includes(`\`${name}\``), `README lacks output ${name}`);
   });
 
   test('the API token is ephemeral and reaches Secret Manager only through a write-only argument', () => {
