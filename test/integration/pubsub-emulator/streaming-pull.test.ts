@@ -66,4 +66,63 @@ describe('StreamingPull through subscription.on("message")', () => {
     });
     assert.equal(left.receivedMessages?.length ?? 0, 0, 'the backlog is empty');
   });
+
+  it('delivers each ordering key in order and redelivers from a nacked message onwards', async () => {
+    // Prepare
+    const keys = ['key-a', 'key-b', 'key-c', 'key-d'];
+    const perKey = 50;
+    const nackAt = 10;
+    const [topic] = await h.pubsub.createTopic('ordered-topic');
+    const [subscription] = await topic.createSubscription('ordered-sub', {
+      enableMessageOrdering: true,
+    });
+    topic.setPublishOptions({ messageOrdering: true });
+    const publishes: Promise<string>[] = [];
+    for (let i = 0; i < perKey; i++) {
+      for (const key of keys) {
+        publishes.push(topic.publishMessage({ data: Buffer.from(String(i)), orderingKey: key }));
+      }
+    }
+    await Promise.all(publishes);
+
+    // Act: nack message 10 of every key once; record every delivery per key.
+    const seen = new Map<string, number[]>(keys.map((k) => [k, []]));
+    const done = new Set<string>();
+    await new Promise<void>((resolve, reject) => {
+      subscription.on('error', reject);
+      subscription.on('message', (message: Message) => {
+        const i = Number(message.data.toString());
+        const deliveries = seen.get(message.orderingKey ?? '')!;
+        const firstTime = !deliveries.includes(i);
+        deliveries.push(i);
+        if (i === nackAt && firstTime) message.nack();
+        else message.ack();
+        const redelivered = deliveries.filter((d) => d === nackAt).length > 1;
+        if (i === perKey - 1 && redelivered) {
+          done.add(message.orderingKey ?? '');
+        }
+        if (done.size === keys.length) resolve();
+      });
+    });
+    await subscription.close();
+
+    // Assess: deliveries are 0..s in order, then 10..49 in order again.
+    for (const key of keys) {
+      const deliveries = seen.get(key)!;
+      const restart = deliveries.indexOf(nackAt, nackAt + 1);
+      const before = deliveries.slice(0, restart);
+      const afterNack = deliveries.slice(restart);
+      assert.deepEqual(
+        before,
+        Array.from({ length: before.length }, (_, i) => i),
+        key,
+      );
+      assert.ok(before.length > nackAt, key);
+      assert.deepEqual(
+        afterNack,
+        Array.from({ length: perKey - nackAt }, (_, i) => i + nackAt),
+        key,
+      );
+    }
+  });
 });
