@@ -17,11 +17,18 @@ const RETRYABLE_GRPC = new Set([4, 8, 10, 13, 14]);
  * client. The client authenticates with ambient identity unless the options
  * say otherwise (tests point it at a local server over an insecure channel).
  */
-export function secretManagerReader(options: SecretManagerClientOptions = {}): SecretReader {
+export function secretManagerReader(
+  options: SecretManagerClientOptions = {},
+  { timeoutMs = 20_000 }: { timeoutMs?: number } = {},
+): SecretReader {
   return async (versionName) => {
     const client = new SecretManagerServiceClient(options);
     try {
-      const [version] = await client.accessSecretVersion({ name: versionName });
+      // Bounds the client's own retries, so a cold start fails in seconds, not minutes.
+      const [version] = await client.accessSecretVersion(
+        { name: versionName },
+        { timeout: timeoutMs },
+      );
       const data = version.payload?.data;
       if (data === null || data === undefined) {
         throw new CascadeError('INVALID_CONFIG', `secret version ${versionName} has no payload`, {
