@@ -66,6 +66,8 @@ export interface AppenderStats {
   lostRaces: number;
   records: number;
   duplicates: number;
+  /** Head hint writes started. */
+  hintWrites: number;
 }
 
 export interface PartitionAppenderOptions {
@@ -86,6 +88,7 @@ export class PartitionAppender {
     lostRaces: 0,
     records: 0,
     duplicates: 0,
+    hintWrites: 0,
   };
   #store: ObjectStore;
   #stream: StreamSettings;
@@ -323,6 +326,7 @@ export class PartitionAppender {
     const now = Date.now();
     if (this.#hintWrite || now - this.#lastHintAt < this.#tuning.hintIntervalMs) return;
     this.#lastHintAt = now;
+    this.stats.hintWrites++;
     const head = this.#head!;
     const hint = { head, dedupFrom: this.#dedup.oldestBase() ?? head };
     const name = headHintName(this.#stream, this.partition);

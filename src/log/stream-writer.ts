@@ -97,6 +97,7 @@ export class StreamWriter {
       lostRaces: 0,
       records: 0,
       duplicates: 0,
+      hintWrites: 0,
     };
     for (const appender of this.#appenders.values()) {
       for (const key of Object.keys(total) as (keyof AppenderStats)[]) {

@@ -2,12 +2,21 @@
 // a deterministic sequence of messages through a StreamWriter and prints one
 // line per acknowledged message, so the parent knows exactly what was acked
 // even if it kills this process with SIGKILL mid-commit. stdout lines:
+//   R                                                    ready (with waitForGo)
 //   A <messageId> <partition> <offset> <duplicate 0|1>   acknowledged
 //   S <json>                                             final stats
+// Mode "raw" writes each message as its own object instead (the benchmark's
+// one-object-per-message baseline).
 // Run: node test/support/log-append-worker.ts '<json WorkerPlan>'
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CascadeError } from '../../src/errors.ts';
-import { type StreamSettings, StreamWriter, streamSettings } from '../../src/log/index.ts';
+import {
+  encodeDataObject,
+  type StreamSettings,
+  StreamWriter,
+  streamSettings,
+} from '../../src/log/index.ts';
 import { testMessage } from './log-messages.ts';
 import { openTestStore, type TestStoreSpec } from './log-stores.ts';
 
@@ -25,11 +34,22 @@ export interface WorkerPlan {
   concurrency: number;
   /** Milliseconds of random pause now and then, to interleave processes. */
   jitterMs?: number;
+  /** Print only the final stats, not one line per ack (benchmarks). */
+  quiet?: boolean;
+  /** Print "R" once ready, then wait for a line on stdin before sending. */
+  waitForGo?: boolean;
+  /** "append" (default) or "raw": one create-if-absent object per message. */
+  mode?: 'append' | 'raw';
+  /** Stop taking new messages after this long (raw baseline). */
+  maxDurationMs?: number;
 }
+
+type Job = { worker: number; seq: number; attempt: number };
 
 const plan = JSON.parse(process.argv[2] ?? '') as WorkerPlan;
 const store = await openTestStore(plan.store);
-const writer = new StreamWriter({ store, stream: streamSettings(plan.stream) });
+const stream = streamSettings(plan.stream);
+const writer = new StreamWriter({ store, stream });
 
 let out: string[] = [];
 const flush = () => {
@@ -38,7 +58,7 @@ const flush = () => {
 };
 const flushTimer = setInterval(flush, 5);
 
-const jobs: { worker: number; seq: number; attempt: number }[] = [];
+const jobs: Job[] = [];
 const longest = Math.max(plan.count, ...(plan.redeliver ?? []).map((r) => r.count));
 for (let i = 0; i < longest; i++) {
   if (i < plan.count) jobs.push({ worker: plan.worker, seq: plan.first + i, attempt: 1 });
@@ -51,11 +71,21 @@ for (let i = 0; i < longest; i++) {
 }
 
 let failures = 0;
-async function send(job: { worker: number; seq: number; attempt: number }) {
+let rawWrites = 0;
+async function send(job: Job) {
   const message = testMessage(job.worker, job.seq, job.attempt);
   for (let attempt = 0; ; attempt++) {
     try {
+      if (plan.mode === 'raw') {
+        const record = { ...message, offset: 0, ingestTimeMicros: Date.now() * 1000 };
+        const { bytes } = await encodeDataObject([record], message.messageId);
+        const name = `${stream.prefix}${stream.name}/raw/${message.messageId}.avro`;
+        await store.put(name, bytes, { ifGenerationMatch: 0 });
+        rawWrites++;
+        return;
+      }
       const r = await writer.append(message);
+      if (plan.quiet) return;
       out.push(`A ${message.messageId} ${r.partition} ${r.offset} ${r.duplicate ? 1 : 0}\n`);
       if (out.length >= 256) flush();
       return;
@@ -68,10 +98,16 @@ async function send(job: { worker: number; seq: number; attempt: number }) {
   }
 }
 
+if (plan.waitForGo) {
+  process.stdout.write('R\n');
+  await once(process.stdin, 'data');
+  process.stdin.pause();
+}
 const started = performance.now();
+const deadline = started + (plan.maxDurationMs ?? Number.POSITIVE_INFINITY);
 let next = 0;
 async function lane() {
-  while (next < jobs.length) {
+  while (next < jobs.length && performance.now() < deadline) {
     const job = jobs[next++]!;
     await send(job);
     if (plan.jitterMs && Math.random() < 0.002) await sleep(Math.random() * plan.jitterMs);
@@ -82,7 +118,12 @@ await writer.close();
 const elapsedMs = performance.now() - started;
 flush();
 clearInterval(flushTimer);
-process.stdout.write(
-  `S ${JSON.stringify({ ...writer.stats(), failures, elapsedMs, sent: jobs.length })}\n`,
-);
+const stats = {
+  ...writer.stats(),
+  rawWrites,
+  failures,
+  elapsedMs,
+  sent: Math.min(next, jobs.length),
+};
+process.stdout.write(`S ${JSON.stringify(stats)}\n`);
 await store.close();

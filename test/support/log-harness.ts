@@ -39,6 +39,8 @@ export interface WorkerStats {
   records: number;
   duplicates: number;
   failures: number;
+  hintWrites: number;
+  rawWrites: number;
   elapsedMs: number;
   sent: number;
 }
@@ -48,13 +50,21 @@ export interface WorkerHandle {
   acks: Ack[];
   /** Resolves with the final stats (undefined when killed); rejects when it failed. */
   done: Promise<WorkerStats | undefined>;
+  /** Resolves when a worker started with `waitForGo` is ready. */
+  ready: Promise<void>;
+  /** Lets a worker started with `waitForGo` begin sending. */
+  go(): void;
   kill(): void;
 }
 
 /** Starts a worker process. Every worker is SIGKILLed by {@link killAllWorkers}. */
 export function startWorker(plan: WorkerPlan, timeoutMs = 300_000): WorkerHandle {
   const child = spawn(process.execPath, [workerScript, JSON.stringify(plan)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
   });
   live.add(child);
   const acks: Ack[] = [];
@@ -65,7 +75,9 @@ export function startWorker(plan: WorkerPlan, timeoutMs = 300_000): WorkerHandle
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      if (line.startsWith('A ')) {
+      if (line === 'R') {
+        markReady();
+      } else if (line.startsWith('A ')) {
         const [, id, partition, offset, dup] = line.split(' ');
         acks.push({
           id: id!,
@@ -91,7 +103,14 @@ export function startWorker(plan: WorkerPlan, timeoutMs = 300_000): WorkerHandle
       else reject(new Error(`worker ${plan.worker} exited ${code ?? signal}: ${stderr}`));
     });
   });
-  return { acks, done, kill: () => child.kill('SIGKILL') };
+  child.stdin!.on('error', () => {});
+  return {
+    acks,
+    done,
+    ready,
+    go: () => child.stdin!.end('go\n'),
+    kill: () => child.kill('SIGKILL'),
+  };
 }
 
 /** SIGKILLs every worker still running (tests call it in `after`; also on exit). */
