@@ -1,6 +1,13 @@
+export {
+  COMPACTION_DEFAULTS,
+  type CompactionPolicy,
+  type CompactionResult,
+  Compactor,
+} from './compactor.ts';
 export { DedupIndex } from './dedup-index.ts';
 export type { HeadHint } from './head-hint.ts';
 export { readHeadHint, writeHeadHint } from './head-hint.ts';
+export { LogReader } from './log-reader.ts';
 export {
   formatOffset,
   headHintName,
@@ -29,6 +36,7 @@ export {
   FORMAT_VERSION,
   RECORD_SCHEMA,
 } from './record-format.ts';
+export { applyRetention, type RetentionPolicy } from './retention.ts';
 export { STREAM_DEFAULTS, streamSettings } from './settings.ts';
 export type { StreamWriterOptions } from './stream-writer.ts';
 export { StreamWriter } from './stream-writer.ts';
