@@ -1,0 +1,8 @@
+export { type MaintenanceResult, maintainPartitions } from './maintenance.ts';
+export {
+  type RotationResult,
+  rotateSnapshots,
+  rotationSnapshotName,
+  type SnapshotPolicy,
+} from './snapshot-rotation.ts';
+export { runTick, type TickDependencies, type TickResult } from './tick.ts';
