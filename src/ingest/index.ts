@@ -2,6 +2,7 @@ export { decodeBase64Strict } from './base64.ts';
 export { type ParsedEvent, PUBSUB_EVENT_TYPE, parsePubsubCloudEvent } from './cloud-event.ts';
 export { type ErrorBody, errorResponse } from './http-error.ts';
 export { Ingestor, type IngestorOptions } from './ingestor.ts';
+export { openConfiguredStore } from './open-store.ts';
 export { parsePublishTime } from './publish-time.ts';
 export {
   authorizePush,
