@@ -8,6 +8,7 @@ export { DedupIndex } from './dedup-index.ts';
 export type { HeadHint } from './head-hint.ts';
 export { readHeadHint, writeHeadHint } from './head-hint.ts';
 export { LogReader } from './log-reader.ts';
+export { type Manifest, readManifest, type SegmentEntry } from './manifest.ts';
 export {
   formatOffset,
   headHintName,
@@ -37,6 +38,7 @@ export {
   RECORD_SCHEMA,
 } from './record-format.ts';
 export { applyRetention, type RetentionPolicy } from './retention.ts';
+export { manifestName } from './segment-names.ts';
 export { STREAM_DEFAULTS, streamSettings } from './settings.ts';
 export type { StreamWriterOptions } from './stream-writer.ts';
 export { StreamWriter } from './stream-writer.ts';
