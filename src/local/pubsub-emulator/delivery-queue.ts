@@ -1,42 +1,4 @@
-import type { StoredMessage } from './types.ts';
-
-/** Whoever holds leases: a StreamingPull stream or a push sender, for flow control. */
-export interface LeaseHolder {
-  outstandingMessages: number;
-  outstandingBytes: number;
-}
-
-/** One delivery of a message: valid until acked, nacked, expired or superseded. */
-export interface Lease {
-  readonly ackId: string;
-  readonly message: StoredMessage;
-  /** Which delivery of the message this is (1 for the first). */
-  readonly attempt: number;
-  deadline: number;
-  readonly holder: LeaseHolder | undefined;
-}
-
-/** How a subscription redelivers, retains and dead-letters; changes with UpdateSubscription. */
-export interface DeliveryPolicy {
-  ordered: boolean;
-  retainAcked: boolean;
-  retentionMs: number;
-  /** Delay before redelivering after the given number of failed attempts. */
-  backoffMs(attempts: number): number;
-  /** Deliveries after which a nacked message goes to the dead-letter topic. */
-  maxDeliveryAttempts: number | undefined;
-}
-
-/** What {@link DeliveryQueue.take} may hand out in one go. */
-export interface TakeOptions {
-  maxMessages: number;
-  maxBytes: number;
-  ackDeadlineMs: number;
-  holder: LeaseHolder | undefined;
-  /** Messages of one ordering key in one take (1 for push, as the real service does). */
-  perKeyLimit: number;
-  now: number;
-}
+import type { DeliveryPolicy, Lease, StoredMessage, TakeOptions } from './types.ts';
 
 interface Entry {
   readonly message: StoredMessage;
@@ -68,6 +30,8 @@ export class DeliveryQueue {
   private readonly leases = new Map<string, Lease>();
   private readonly leaseEntry = new Map<Lease, Entry>();
   private unacked = 0;
+  // Settled (acked, dead-lettered, dropped) entries still in `entries`; compaction bound.
+  private settledInEntries = 0;
   private readonly onDeadLetter: (message: StoredMessage, attempts: number) => void;
 
   constructor(
@@ -205,9 +169,14 @@ export class DeliveryQueue {
       entry.dropped = true;
       changed = true;
     }
-    if (changed || this.entries.length > 2 * this.unacked + 1024) {
+    const wasteful =
+      !this.policy.retainAcked &&
+      this.settledInEntries > 1024 &&
+      this.settledInEntries * 2 > this.entries.length;
+    if (changed || wasteful) {
       const keepAcked = this.policy.retainAcked;
       this.entries = this.entries.filter((e) => !e.dropped && (!e.acked || keepAcked));
+      this.settledInEntries = this.entries.filter((e) => e.acked).length;
     }
   }
 
@@ -239,11 +208,15 @@ export class DeliveryQueue {
     this.redeliver = [];
     this.keyed.clear();
     this.unacked = 0;
+    this.settledInEntries = 0;
     for (const entry of this.entries) {
       entry.acked = isAcked(entry.message);
       entry.queued = false;
       entry.availableAt = now;
-      if (entry.acked) continue;
+      if (entry.acked) {
+        this.settledInEntries++;
+        continue;
+      }
       this.unacked++;
       this.enqueue(entry);
     }
@@ -306,6 +279,7 @@ export class DeliveryQueue {
     if (entry.acked) return;
     entry.acked = true;
     this.unacked--;
+    this.settledInEntries++;
     const key = this.orderingKey(entry);
     if (key === undefined) return;
     const list = this.keyed.get(key);

@@ -1,6 +1,5 @@
-import type { Lease } from './delivery-queue.ts';
 import { emulatorError, GrpcCode } from './errors.ts';
-import type { ProtoDuration, ProtoTimestamp, ReceivedMessage } from './types.ts';
+import type { Lease, ProtoDuration, ProtoTimestamp, ReceivedMessage } from './types.ts';
 
 /** Milliseconds held by a protobuf Duration, or `undefined` when it is absent. */
 export function durationToMs(duration: ProtoDuration | null | undefined): number | undefined {

@@ -1,11 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '../../observability/index.ts';
-import type { Lease } from './delivery-queue.ts';
 import type { OidcSigner } from './oidc-signer.ts';
 import { buildPushRequest, type PushRequest } from './push-request.ts';
 import type { EmulatorState, PushAttacher } from './state.ts';
 import type { Consumer, EmulatedSubscription } from './subscription.ts';
+import type { Lease } from './types.ts';
 
 /** Push delivery tuning. */
 export interface PushOptions {

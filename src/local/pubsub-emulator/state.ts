@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorClock } from './clock.ts';
-import { type DeliveryPolicy, DeliveryQueue } from './delivery-queue.ts';
+import { DeliveryQueue } from './delivery-queue.ts';
 import { emulatorError, GrpcCode } from './errors.ts';
 import { compileFilter, type MessageFilter } from './filter.ts';
 import { alreadyExists, DELETED_TOPIC, notFound } from './names.ts';
 import { durationToMs } from './proto-values.ts';
 import { type Consumer, EmulatedSubscription } from './subscription.ts';
 import type {
+  DeliveryPolicy,
   PubsubMessageInput,
   SnapshotResource,
   StoredMessage,

@@ -1,12 +1,12 @@
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Logger } from '../../observability/index.ts';
-import type { Lease } from './delivery-queue.ts';
 import { emulatorError, GrpcCode, toGrpcStatus } from './errors.ts';
 import { parseResourceName } from './names.ts';
 import { toReceivedMessage } from './proto-values.ts';
 import { assertAttached, type EmulatorState } from './state.ts';
 import { checkAckDeadline, checkAckIds } from './subscriber-service.ts';
 import type { Consumer, EmulatedSubscription } from './subscription.ts';
+import type { Lease } from './types.ts';
 import { Limits } from './validation.ts';
 
 /** google.pubsub.v1.StreamingPullRequest, as far as the emulator reads it. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../../observability/index.ts';
 import { emulatorError, GrpcCode } from './errors.ts';
-import { DELETED_TOPIC, parseProjectName, parseResourceName } from './names.ts';
+import { parseProjectName, parseResourceName } from './names.ts';
 import { paginate } from './pagination.ts';
 import { toReceivedMessage } from './proto-values.ts';
 import { fieldOfPath, type UnaryHandler } from './rpc.ts';
@@ -163,9 +163,4 @@ export function subscriptionHandlers(
       return {};
     },
   };
-}
-
-/** True when the subscription's topic has been deleted. */
-export function topicDeleted(sub: EmulatedSubscription): boolean {
-  return sub.resource.topic === DELETED_TOPIC;
 }

@@ -1,5 +1,5 @@
-import type { DeliveryQueue, Lease, LeaseHolder } from './delivery-queue.ts';
-import type { StoredMessage, SubscriptionResource } from './types.ts';
+import type { DeliveryQueue } from './delivery-queue.ts';
+import type { Lease, LeaseHolder, StoredMessage, SubscriptionResource } from './types.ts';
 
 /** Something messages are handed to: a StreamingPull stream or a push sender. */
 export interface Consumer extends LeaseHolder {

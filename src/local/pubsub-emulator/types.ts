@@ -100,3 +100,41 @@ export interface ReceivedMessage {
   };
   deliveryAttempt: number;
 }
+
+/** Whoever holds leases: a StreamingPull stream or a push sender, for flow control. */
+export interface LeaseHolder {
+  outstandingMessages: number;
+  outstandingBytes: number;
+}
+
+/** One delivery of a message: valid until acked, nacked, expired or superseded. */
+export interface Lease {
+  readonly ackId: string;
+  readonly message: StoredMessage;
+  /** Which delivery of the message this is (1 for the first). */
+  readonly attempt: number;
+  deadline: number;
+  readonly holder: LeaseHolder | undefined;
+}
+
+/** How a subscription redelivers, retains and dead-letters; changes with UpdateSubscription. */
+export interface DeliveryPolicy {
+  ordered: boolean;
+  retainAcked: boolean;
+  retentionMs: number;
+  /** Delay before redelivering after the given number of failed attempts. */
+  backoffMs(attempts: number): number;
+  /** Deliveries after which a nacked message goes to the dead-letter topic. */
+  maxDeliveryAttempts: number | undefined;
+}
+
+/** What {@link DeliveryQueue.take} may hand out in one go. */
+export interface TakeOptions {
+  maxMessages: number;
+  maxBytes: number;
+  ackDeadlineMs: number;
+  holder: LeaseHolder | undefined;
+  /** Messages of one ordering key in one take (1 for push, as the real service does). */
+  perKeyLimit: number;
+  now: number;
+}

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Message } from '@google-cloud/pubsub';
-import { type Harness, startHarness, subscriptionPath } from './harness.ts';
+import { status } from '@grpc/grpc-js';
+import { eventually, type Harness, startHarness, subscriptionPath, topicPath } from './harness.ts';
+
+type StreamingPullResponse = {
+  receivedMessages?:
+    | { ackId?: string | null; message?: { data?: Uint8Array | string | null } | null }[]
+    | null;
+};
 
 describe('StreamingPull through subscription.on("message")', () => {
   let h: Harness;
@@ -17,17 +24,23 @@ describe('StreamingPull through subscription.on("message")', () => {
     const total = 100_000;
     const [topic] = await h.pubsub.createTopic('bulk-topic');
     const [subscription] = await topic.createSubscription('bulk-sub');
-    const batching = topic.setPublishOptions({
-      batching: { maxMessages: 1000, maxMilliseconds: 20, maxBytes: 4 * 1024 * 1024 },
-    });
-    void batching;
-    const publishes: Promise<string>[] = [];
-    for (let i = 0; i < total; i++) {
-      publishes.push(
-        topic.publishMessage({ data: Buffer.from(String(i)), attributes: { i: String(i) } }),
-      );
+    // Publish in requests of 1000 (the service's maximum), a few at a time.
+    const ids: string[] = [];
+    const batch = 1000;
+    for (let start = 0; start < total; start += 4 * batch) {
+      const requests = [0, 1, 2, 3].map(async (k) => {
+        const first = start + k * batch;
+        const [response] = await h.publisher.publish({
+          topic: topicPath('bulk-topic'),
+          messages: Array.from({ length: batch }, (_, j) => ({
+            data: Buffer.from(String(first + j)),
+            attributes: { i: String(first + j) },
+          })),
+        });
+        return response.messageIds ?? [];
+      });
+      for (const published of await Promise.all(requests)) ids.push(...published);
     }
-    const ids = await Promise.all(publishes);
     assert.equal(new Set(ids).size, total, 'message ids are unique');
 
     // Act: nack every 50th message the first time it arrives, ack everything else.
@@ -125,4 +138,74 @@ describe('StreamingPull through subscription.on("message")', () => {
       );
     }
   });
+
+  it('takes acks and nacks over the stream, answers keepalives and refuses bad first requests', async () => {
+    // Prepare
+    const [topic] = await h.pubsub.createTopic('raw-stream-topic');
+    await topic.createSubscription('raw-stream-sub');
+    await h.publisher.publish({
+      topic: topicPath('raw-stream-topic'),
+      messages: [{ data: Buffer.from('keep') }, { data: Buffer.from('again') }],
+    });
+    const stream = h.subscriber.streamingPull();
+    const responses: StreamingPullResponse[] = [];
+    stream.on('data', (response: StreamingPullResponse) => responses.push(response));
+    stream.on('error', () => {});
+    const received = () => responses.flatMap((r) => r.receivedMessages ?? []);
+    const text = (m: { message?: { data?: Uint8Array | string | null } | null }) =>
+      Buffer.from(m.message?.data ?? '').toString();
+
+    // Act
+    stream.write({
+      subscription: subscriptionPath('raw-stream-sub'),
+      streamAckDeadlineSeconds: 10,
+      maxOutstandingMessages: 1,
+      protocolVersion: 1,
+    });
+    await eventually(() => received().length === 1);
+    const first = received()[0]!;
+    stream.write({ modifyDeadlineAckIds: [first.ackId!], modifyDeadlineSeconds: [0] });
+    await eventually(() => received().length === 2);
+    const redelivered = received()[1]!;
+    stream.write({ ackIds: [redelivered.ackId!] });
+    await eventually(() => received().length === 3);
+    const second = received()[2]!;
+    const before = responses.length;
+    stream.write({});
+    await eventually(() => responses.length > before);
+    const heartbeat = responses.at(-1);
+    stream.write({ ackIds: [second.ackId!] });
+    stream.end();
+    const noDeadline = await streamStatus(h.subscriber.streamingPull(), {
+      subscription: subscriptionPath('raw-stream-sub'),
+    });
+    const noSub = await streamStatus(h.subscriber.streamingPull(), {
+      subscription: subscriptionPath('missing-sub'),
+      streamAckDeadlineSeconds: 10,
+    });
+
+    // Assess
+    assert.equal(text(first), text(redelivered), 'a nack over the stream redelivers');
+    assert.notEqual(
+      text(second),
+      text(first),
+      'flow control held the second message back until the ack',
+    );
+    assert.deepEqual(heartbeat?.receivedMessages ?? [], [], 'a keepalive gets an empty response');
+    assert.equal(noDeadline, status.INVALID_ARGUMENT);
+    assert.equal(noSub, status.NOT_FOUND);
+  });
 });
+
+/** Writes one request to a fresh stream and resolves to the status code it ends with. */
+function streamStatus(
+  stream: ReturnType<Harness['subscriber']['streamingPull']>,
+  request: Record<string, unknown>,
+): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    stream.on('data', () => {});
+    stream.on('error', (error: { code?: number }) => resolve(error.code));
+    stream.on('end', () => resolve(undefined));
+    stream.write(request);
+  });
+}

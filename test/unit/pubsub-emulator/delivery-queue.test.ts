@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type DeliveryPolicy,
-  DeliveryQueue,
-  type LeaseHolder,
-  type TakeOptions,
-} from '../../../src/local/pubsub-emulator/delivery-queue.ts';
-import type { StoredMessage } from '../../../src/local/pubsub-emulator/types.ts';
+import { DeliveryQueue } from '../../../src/local/pubsub-emulator/delivery-queue.ts';
+import type {
+  DeliveryPolicy,
+  LeaseHolder,
+  StoredMessage,
+  TakeOptions,
+} from '../../../src/local/pubsub-emulator/types.ts';
 
 let seq = 0;
 function message(data: string, orderingKey = '', publishTime = 0): StoredMessage {
