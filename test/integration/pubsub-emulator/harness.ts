@@ -9,6 +9,10 @@ import {
 
 export const PROJECT = 'cascade-test';
 
+// The client asks the GCE metadata server about its universe domain even in
+// emulator mode; there is none here, so skip the lookup (and its warning).
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 export interface Harness {
   emulator: PubSubEmulator;
   pubsub: PubSub;

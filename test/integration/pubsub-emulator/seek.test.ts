@@ -41,11 +41,9 @@ describe('retained acks, Seek to a time or a snapshot, and retention', () => {
       messages: data.map((d) => ({ data: Buffer.from(d) })),
     });
   };
+  // Through the handwritten client's Subscription#seek, which takes a Date or a snapshot name.
   const seekTime = async (sub: string, ms: number) => {
-    await h.subscriber.seek({
-      subscription: subscriptionPath(sub),
-      time: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
-    });
+    await h.pubsub.subscription(sub).seek(new Date(ms));
   };
 
   it('redelivers by time and by snapshot with Pub/Sub semantics', async () => {
@@ -94,10 +92,7 @@ describe('retained acks, Seek to a time or a snapshot, and retention', () => {
       'seek-sub',
       fromMiddle.map((m) => m.ackId),
     );
-    await h.subscriber.seek({
-      subscription: subscriptionPath('seek-sub'),
-      snapshot: snapshotPath('seek-snap'),
-    });
+    await h.pubsub.subscription('seek-sub').seek('seek-snap');
     const fromSnapshot = await pullData('seek-sub');
     await seekTime('plain-sub', start);
     const plainFromStart = await pullData('plain-sub');
