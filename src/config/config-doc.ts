@@ -24,6 +24,8 @@ export function renderConfigurationDoc(): string {
 |---|---|---|
 | \`ingest\` | HTTP (Pub/Sub push subscription) | Verifies the push OIDC token, reads the wrapped envelope or an unwrapped body (\`x-goog-pubsub-*\` headers with \`write_metadata\`, or \`?subscription=\` on the endpoint without it), routes by subscription, appends to the stream's log and answers 200 only once the message is durable or a proven duplicate. |
 | \`ingestEvent\` | CloudEvent (Eventarc \`google.cloud.pubsub.topic.v1.messagePublished\`) | Same path; a retryable failure throws so Eventarc retries, a message that breaks a stream rule is quarantined and acknowledged. |
+| \`api\` | HTTP (IAM invoker, optional bearer token) | The HTTP API under \`/v1\`: streams and partitions, records by offset or time (JSON pages or NDJSON), replay jobs, subscription seek and snapshots, quarantine; OpenAPI at \`/v1/openapi.json\`. |
+| \`scheduler\` | HTTP (Cloud Scheduler) | One bounded tick (\`CASCADE_SCHEDULER_BUDGET_MS\`): replay slices under CAS leases, snapshot rotation, compaction and retention of every partition. |
 
 Answers of \`ingest\`: 200 stored, duplicate or quarantined; 400 not a Pub/Sub push request (not JSON, wrong shape, bad base64, body over \`CASCADE_MAX_REQUEST_BYTES\`); 401 missing or invalid token; 403 token valid but not the stream's audience/service account, or email not verified; 404 no stream for the subscription; 429 backpressure or storage rate limit; 503 storage unavailable or contention. Pub/Sub redelivers every non-2xx answer with backoff. Errors have one shape: \`{"error": {"code": <HTTP status>, "status": "<CascadeError code>", "message", "details"}}\`.
 

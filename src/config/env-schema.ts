@@ -89,6 +89,52 @@ const SPEC = {
     schema: positiveInt.default(16 * 1024 * 1024),
     description: 'Push requests larger than this are refused with 400 before parsing.',
   },
+  CASCADE_API_TOKEN_SECRET: {
+    schema: z
+      .string()
+      .regex(
+        /^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/,
+        'projects/<project>/secrets/<secret>/versions/<version|latest>',
+      )
+      .optional(),
+    description:
+      'Secret Manager version holding the bearer token the `api` function requires (read once at cold start, compared in constant time). Unset: IAM invoker only.',
+  },
+  CASCADE_SCHEDULER_BUDGET_MS: {
+    schema: positiveInt.default(240_000),
+    description:
+      'Work one `scheduler` tick may do, in milliseconds; keep it below the function timeout. Replay leases last this plus a minute.',
+  },
+  CASCADE_REPLAY_BATCH_RECORDS: {
+    schema: positiveInt.default(1000),
+    description:
+      'Records a replay publishes and checkpoints together; after a crash at most this many are published twice.',
+  },
+  CASCADE_SNAPSHOT_SUBSCRIPTIONS: {
+    schema: z
+      .string()
+      .regex(
+        /^projects\/[^/,]+\/subscriptions\/[^/,]+(,projects\/[^/,]+\/subscriptions\/[^/,]+)*$/,
+        'comma-separated projects/<project>/subscriptions/<name>',
+      )
+      .optional(),
+    description:
+      'Subscriptions the scheduler keeps rolling snapshots of, and that the API may seek (the streams’ own subscriptions always may).',
+  },
+  CASCADE_SNAPSHOT_INTERVAL_MINUTES: {
+    schema: positiveInt.default(360),
+    description: 'A new snapshot of each snapshot subscription once the newest is this old.',
+  },
+  CASCADE_SNAPSHOT_DELETE_BEFORE_EXPIRY_MINUTES: {
+    schema: positiveInt.default(120),
+    description:
+      'Snapshots this close to their expiry (Pub/Sub keeps them at most 7 days) are deleted by the scheduler.',
+  },
+  CASCADE_RETENTION_DAYS: {
+    schema: positiveInt.optional(),
+    description:
+      'Compacted segments whose newest record is older than this are deleted and the start offset advances. Unset: keep everything.',
+  },
   GOOGLE_CLOUD_PROJECT: {
     schema: z.string().min(1).optional(),
     description: 'Project for the Google clients (otherwise taken from the credentials).',

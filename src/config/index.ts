@@ -4,10 +4,12 @@ export { configFromProcess, type Env, type LoadConfigOptions, loadConfig } from 
 export type { ConfigProblem } from './problems.ts';
 export { type StreamsDocument, streamsDocumentSchema } from './streams-schema.ts';
 export type {
+  ApiSettings,
   CascadeConfig,
   CredentialsConfig,
   PushAuthSettings,
   QuarantineRules,
+  SchedulerSettings,
   StorageConfig,
   StreamConfig,
 } from './types.ts';

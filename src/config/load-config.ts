@@ -200,6 +200,17 @@ export function loadConfig(rawEnv: Env, options: LoadConfigOptions = {}): Cascad
     credentials: { allowKeyFile: e.CASCADE_ALLOW_KEY_FILE === 'true' },
     logLevel: e.CASCADE_LOG_LEVEL,
     maxRequestBytes: e.CASCADE_MAX_REQUEST_BYTES,
+    api: e.CASCADE_API_TOKEN_SECRET ? { tokenSecretVersion: e.CASCADE_API_TOKEN_SECRET } : {},
+    scheduler: {
+      budgetMs: e.CASCADE_SCHEDULER_BUDGET_MS,
+      replayBatchRecords: e.CASCADE_REPLAY_BATCH_RECORDS,
+      snapshotSubscriptions: e.CASCADE_SNAPSHOT_SUBSCRIPTIONS?.split(',') ?? [],
+      snapshotIntervalMs: e.CASCADE_SNAPSHOT_INTERVAL_MINUTES * 60_000,
+      snapshotDeleteBeforeExpiryMs: e.CASCADE_SNAPSHOT_DELETE_BEFORE_EXPIRY_MINUTES * 60_000,
+      ...(e.CASCADE_RETENTION_DAYS === undefined
+        ? {}
+        : { retentionMaxAgeMs: e.CASCADE_RETENTION_DAYS * 86_400_000 }),
+    },
   };
   if (e.GOOGLE_CLOUD_PROJECT) config.projectId = e.GOOGLE_CLOUD_PROJECT;
   if (e.PUBSUB_EMULATOR_HOST) config.pubsubEmulatorHost = e.PUBSUB_EMULATOR_HOST;

@@ -75,4 +75,23 @@ export interface CascadeConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Requests larger than this are refused before parsing (not a Pub/Sub request). */
   maxRequestBytes: number;
+  api: ApiSettings;
+  scheduler: SchedulerSettings;
+}
+
+/** The `api` function's settings. */
+export interface ApiSettings {
+  /** Secret Manager version of the bearer token; none = IAM invoker only. */
+  tokenSecretVersion?: string;
+}
+
+/** The `scheduler` function's settings. */
+export interface SchedulerSettings {
+  budgetMs: number;
+  replayBatchRecords: number;
+  snapshotSubscriptions: string[];
+  snapshotIntervalMs: number;
+  snapshotDeleteBeforeExpiryMs: number;
+  /** Segment retention by age; undefined keeps everything. */
+  retentionMaxAgeMs?: number;
 }
