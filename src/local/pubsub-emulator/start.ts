@@ -1,6 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { type Logger, noopLogger } from '../../observability/index.ts';
-import { startCertServer } from './cert-server.ts';
+import { type CertServer, startCertServer } from './cert-server.ts';
 import { createEmulatorClock, type EmulatorClock } from './clock.ts';
 import { createOidcSigner, GOOGLE_ISSUER } from './oidc-signer.ts';
 import { loadPubSubServices } from './protos.ts';
@@ -93,7 +93,15 @@ export async function startPubSubEmulator(
       (err, p) => (err ? reject(err) : resolve(p)),
     );
   });
-  const certs = await startCertServer(signer, host, options.certsPort ?? 0);
+  let certs: CertServer;
+  try {
+    certs = await startCertServer(signer, host, options.certsPort ?? 0);
+  } catch (error) {
+    // Leave nothing listening when the emulator cannot start whole.
+    server.forceShutdown();
+    push.close();
+    throw error;
+  }
 
   const timer = setInterval(() => state.tick(), TICK_MS);
   timer.unref();
