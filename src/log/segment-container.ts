@@ -102,6 +102,10 @@ export interface LocatedRecord {
  */
 export class ContainerWalker {
   #pending: Buffer = Buffer.alloc(0);
+  #queued: Buffer[] = [];
+  #queuedBytes = 0;
+  /** Bytes #pending must reach before parsing can make progress. */
+  #needed = 0;
   /** Absolute position of #pending[0]. */
   #at = 0;
   #sync: Buffer | undefined;
@@ -128,7 +132,15 @@ export class ContainerWalker {
 
   push(chunk: Uint8Array): void {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.#pending = this.#pending.byteLength === 0 ? bytes : Buffer.concat([this.#pending, bytes]);
+    this.#queued.push(bytes);
+    this.#queuedBytes += bytes.byteLength;
+    // Joining chunks only once a whole block (or header) can be there keeps
+    // the cost linear when blocks are much larger than chunks.
+    if (this.#pending.byteLength + this.#queuedBytes < this.#needed) return;
+    this.#pending = Buffer.concat([this.#pending, ...this.#queued]);
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.#needed = 0;
     if (!this.#sync && !this.#readHeader()) return;
     while (this.#readBlock()) {
       // each iteration consumed one block
@@ -137,8 +149,9 @@ export class ContainerWalker {
 
   /** Call after the last chunk: leftover bytes mean a truncated object. */
   end(): void {
-    if (!this.#sync || this.#pending.byteLength !== 0) {
-      throw corrupt(`${this.#label}: truncated at byte ${this.#at + this.#pending.byteLength}`);
+    const left = this.#pending.byteLength + this.#queuedBytes;
+    if (!this.#sync || left !== 0) {
+      throw corrupt(`${this.#label}: truncated at byte ${this.#at + left}`);
     }
   }
 
@@ -151,6 +164,7 @@ export class ContainerWalker {
     }
     if (decoded.offset < 0) {
       if (this.#pending.byteLength > MAX_HEADER_BYTES) throw corrupt(`${this.#label}: no header`);
+      this.#needed = this.#pending.byteLength * 2;
       return false;
     }
     const header = decoded.value as { magic: Buffer; meta: Record<string, Buffer>; sync: Buffer };
@@ -185,19 +199,17 @@ export class ContainerWalker {
     if (count.value < 1 || size.value < 0) throw corrupt(`${this.#label}: bad block header`);
     const dataStart = size.next;
     const blockLength = dataStart + size.value + SYNC_BYTES;
-    if (buf.byteLength < blockLength) return false;
+    if (buf.byteLength < blockLength) {
+      this.#needed = blockLength;
+      return false;
+    }
     const sync = buf.subarray(dataStart + size.value, blockLength);
     if (!sync.equals(this.#sync!)) {
       throw corrupt(`${this.#label}: sync marker mismatch at byte ${this.#at}`);
     }
     const raw = buf.subarray(dataStart, dataStart + size.value);
     const blockPosition = this.#at;
-    let data: Buffer;
-    try {
-      data = this.#codec === 'deflate' ? inflateRawSync(raw) : raw;
-    } catch (error) {
-      throw corrupt(`${this.#label}: block at byte ${blockPosition} does not inflate`, error);
-    }
+    const data = blockData(raw, this.#codec, `${this.#label} (block at byte ${blockPosition})`);
     let pos = 0;
     for (let ordinal = 0; ordinal < count.value; ordinal++) {
       const { value, next } = decodeRecord(data, pos, this.#label);

@@ -3,6 +3,7 @@ import avsc from 'avsc';
 import { CascadeError, hasCode } from '../errors.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { OffsetIndexBuilder } from './offset-index.ts';
+import { readAhead } from './read-ahead.ts';
 import {
   type AvroRecord,
   ContainerWalker,
@@ -13,6 +14,16 @@ import {
   segmentSyncMarker,
 } from './segment-container.ts';
 import { encodeTimeIndex, type TimeIndexEntry } from './time-index.ts';
+
+/** Records read ahead of the encoder, so tail reads overlap segment writes. */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/** Segment bytes gathered before they are handed to the store. */
+const OUTPUT_CHUNK_BYTES = 1024 * 1024;
+
+function recordWeight(record: AvroRecord): number {
+  return record.data.byteLength + 64;
+}
 
 /** Consecutive tail objects to merge into the segment [base, end). */
 export interface SegmentPlan {
@@ -133,7 +144,8 @@ export async function writeSegment(
     let indexer: SegmentIndexer | undefined;
     const source = () => {
       indexer = new SegmentIndexer(name, plan.base, plan.end, format.timeIndexInterval);
-      const chunks = encodeSegment(readSources(store, plan), plan, format, options.identity);
+      const records = readAhead(readSources(store, plan), READ_AHEAD_BYTES, recordWeight);
+      const chunks = encodeSegment(records, plan, format, options.identity);
       return observe(chunks, (chunk) => indexer!.push(chunk));
     };
     try {
@@ -210,14 +222,26 @@ async function* encodeSegment(
   encoder.on('data', (chunk: Buffer) => out.push(chunk));
   const ended = once(encoder, 'end');
   ended.catch(() => {}); // errors surface through the awaits below
+  let outBytes = 0;
+  encoder.on('data', (chunk: Buffer) => {
+    outBytes += chunk.byteLength;
+  });
+  // avsc emits each block as four small pushes; handing the store fewer,
+  // larger chunks saves a write (and an await) per piece.
+  const take = (): Buffer => {
+    const joined = out.length === 1 ? out[0]! : Buffer.concat(out);
+    out.length = 0;
+    outBytes = 0;
+    return joined;
+  };
   try {
     for await (const value of values) {
       if (!encoder.write(value)) await Promise.race([once(encoder, 'drain'), ended]);
-      while (out.length > 0) yield out.shift()!;
+      if (outBytes >= OUTPUT_CHUNK_BYTES) yield take();
     }
     encoder.end();
     await ended;
-    while (out.length > 0) yield out.shift()!;
+    if (out.length > 0) yield take();
   } finally {
     encoder.destroy();
   }

@@ -29,8 +29,9 @@ export function makeRecord(
   dataBytes: number,
   random: () => number,
 ): LogRecord {
-  const data = Buffer.alloc(dataBytes);
-  for (let i = 0; i < dataBytes; i++) data[i] = (offset * 31 + i * 7) & 0xff;
+  // A pattern unique to the offset, repeated (fast for megabyte payloads).
+  const pattern = Buffer.from(`${offset}:${(offset * 2654435761) >>> 0};`);
+  const data = dataBytes === 0 ? Buffer.alloc(0) : Buffer.alloc(dataBytes, pattern);
   return {
     offset,
     messageId: `m-${offset}`,
@@ -54,12 +55,20 @@ export async function writeTail(
   stream: StreamSettings,
   partition: number,
   counts: readonly number[],
-  options: { from?: number; seed?: number; dataBytes?: number; startTimeMicros?: number } = {},
+  options: {
+    from?: number;
+    seed?: number;
+    dataBytes?: number;
+    startTimeMicros?: number;
+    /** Return the records even when they are large (by default only small ones are kept). */
+    keep?: boolean;
+  } = {},
 ): Promise<LogRecord[]> {
   const random = prng(options.seed ?? 1);
   let offset = options.from ?? 0;
   let time = options.startTimeMicros ?? 1_700_000_000_000_000;
   const all: LogRecord[] = [];
+  const writes = new Set<Promise<void>>();
   for (const count of counts) {
     const records: LogRecord[] = [];
     for (let i = 0; i < count; i++) {
@@ -68,9 +77,16 @@ export async function writeTail(
       const bytes = options.dataBytes ?? Math.floor(random() * 300);
       records.push(makeRecord(offset++, time + jitter, bytes, random));
     }
-    await putTailObject(store, stream, partition, records);
+    // A few writes in flight overlap encoding with I/O for the large cases.
+    const write = putTailObject(store, stream, partition, records).finally(() =>
+      writes.delete(write),
+    );
+    writes.add(write);
+    if (writes.size >= 4) await Promise.race(writes);
+    if (!options.keep && (options.dataBytes ?? 0) > 64 * 1024) continue;
     all.push(...records);
   }
+  await Promise.all(writes);
   return all;
 }
 
