@@ -36,7 +36,7 @@ import { buildDataObject } from './data-object.ts';
 import { DedupIndex } from './dedup-index.ts';
 import { writeHeadHint } from './head-hint.ts';
 import { headHintName, tailObjectName } from './names.ts';
-import { readObjectIds, scanPartition } from './partition-scan.ts';
+import { type ObjectIds, readObjectIds, scanPartition } from './partition-scan.ts';
 import { type PendingEntry, PendingQueue, validateMessage } from './pending-queue.ts';
 import type { AppendResult, LogMessage, StreamSettings } from './types.ts';
 
@@ -199,25 +199,35 @@ export class PartitionAppender {
   async #commit(): Promise<void> {
     const attempts = new Map<string, { base: number; entries: PendingEntry[] }>();
     let lostRaces = 0;
+    let observed = 0;
     let storageFailures = 0;
+    let probe = false;
     for (;;) {
       this.#dedup.evict(this.#clock());
-      const unique = this.#resolveDuplicates(this.#inflight);
-      this.#inflight = unique;
-      if (unique.length === 0) return;
+      this.#inflight = this.#resolveDuplicates(this.#inflight);
+      if (this.#inflight.length === 0) return;
       const base = this.#head!;
-      const batchId = randomUUID();
-      attempts.set(batchId, { base, entries: unique });
-      const outcome = await this.#tryCreate(base, unique, batchId);
+      const name = tailObjectName(this.#stream, this.partition, base);
+      // After a lost race, look before writing: objects that landed while we
+      // backed off then cost one read each instead of a failed create.
+      let outcome: Outcome | undefined;
+      if (probe) {
+        const looked = await this.#probe(name);
+        if (looked !== 'free') outcome = looked;
+      }
+      const probed = outcome?.kind === 'taken';
+      if (outcome === undefined) {
+        const batchId = randomUUID();
+        attempts.set(batchId, { base, entries: this.#inflight });
+        outcome = await this.#tryCreate(base, this.#inflight, batchId);
+      }
+      probe = false;
       if (outcome.kind === 'committed') {
-        this.#committed(base, unique, outcome.ingestMs);
+        this.#committed(base, this.#inflight, outcome.ingestMs);
         return;
       }
       if (outcome.kind === 'taken') {
-        const winner = await readObjectIds(
-          this.#store,
-          tailObjectName(this.#stream, this.partition, base),
-        );
+        const winner = outcome.winner ?? (await readObjectIds(this.#store, name));
         const ours = attempts.get(winner.batchId);
         if (ours && ours.base === winner.base) {
           // An earlier attempt of ours landed although we were told it failed.
@@ -228,22 +238,42 @@ export class PartitionAppender {
         }
         this.#dedup.add(winner.base, winner.messageIds, winner.ingestMs);
         this.#head = winner.base + winner.count;
-        this.stats.lostRaces++;
-        if (++lostRaces > this.#tuning.maxLostRaces) {
-          throw new CascadeError('CONTENTION', `lost ${lostRaces} races in a row`, {
-            details: { partition: this.partition, head: this.#head },
-          });
-        }
         storageFailures = 0;
-        // Keep accumulating: the next attempt carries what arrived meanwhile.
+        probe = true;
+        if (probed) {
+          if (++observed > this.#tuning.maxLostRaces * 8) throw this.#contention(lostRaces);
+        } else {
+          this.stats.lostRaces++;
+          if (++lostRaces > this.#tuning.maxLostRaces) throw this.#contention(lostRaces);
+          // Back off with jitter, longer after each loss, so racing writers
+          // fall out of step; meanwhile the batch keeps accumulating.
+          const scale = Math.max(this.#stream.lingerMs, 2);
+          await sleep(Math.random() * scale * Math.min(2 ** (lostRaces - 1), 16));
+        }
         this.#inflight = this.#queue.take(this.#inflight);
-        if (lostRaces > 1) await sleep(Math.random() * Math.min(this.#stream.lingerMs, 10));
         continue;
       }
       if (++storageFailures > this.#tuning.maxStorageRetries) throw outcome.error;
       const backoff = this.#tuning.retryBaseMs * 2 ** (storageFailures - 1);
       await sleep(Math.random() * Math.min(backoff, 2000));
       this.#inflight = this.#queue.take(this.#inflight);
+    }
+  }
+
+  #contention(lostRaces: number): CascadeError {
+    return new CascadeError('CONTENTION', `lost ${lostRaces} races for one batch`, {
+      details: { partition: this.partition, head: this.#head },
+    });
+  }
+
+  /** Reads the object at `name` if there is one. */
+  async #probe(name: string): Promise<Outcome | 'free'> {
+    try {
+      return { kind: 'taken', winner: await readObjectIds(this.#store, name) };
+    } catch (error) {
+      if (hasCode(error, 'NOT_FOUND')) return 'free';
+      if (error instanceof CascadeError && error.retryable) return { kind: 'failed', error };
+      throw error;
     }
   }
 
@@ -270,13 +300,7 @@ export class PartitionAppender {
     return unique;
   }
 
-  async #tryCreate(
-    base: number,
-    entries: PendingEntry[],
-    batchId: string,
-  ): Promise<
-    { kind: 'committed'; ingestMs: number } | { kind: 'taken' } | { kind: 'failed'; error: unknown }
-  > {
+  async #tryCreate(base: number, entries: PendingEntry[], batchId: string): Promise<Outcome> {
     const ingestMs = this.#clock();
     const { bytes, metadata } = await buildDataObject(
       entries.map((entry) => entry.message),
@@ -342,6 +366,12 @@ export class PartitionAppender {
       });
   }
 }
+
+/** What a create (or a look at the name before one) found. */
+type Outcome =
+  | { kind: 'committed'; ingestMs: number }
+  | { kind: 'taken'; winner?: ObjectIds }
+  | { kind: 'failed'; error: unknown };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
