@@ -36,6 +36,7 @@ export {
   type ReplayRequest,
   replayRequestSchema,
 } from './request.ts';
+export { createReplayRuntime, type ReplayRuntime, type ReplayStoreOpener } from './runtime.ts';
 export {
   pubsubAdmin,
   type SnapshotInfo,

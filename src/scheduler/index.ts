@@ -1,4 +1,5 @@
 export { type MaintenanceResult, maintainPartitions } from './maintenance.ts';
+export { createSchedulerRuntime, type SchedulerRuntime } from './scheduler-runtime.ts';
 export {
   type RotationResult,
   rotateSnapshots,
