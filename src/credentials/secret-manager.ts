@@ -1,4 +1,4 @@
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { CascadeError } from '../errors.ts';
 
 /** Options for the Secret Manager client (endpoint, port, sslCreds…); ambient identity otherwise. */
@@ -22,7 +22,10 @@ export function secretManagerReader(
   { timeoutMs = 20_000 }: { timeoutMs?: number } = {},
 ): SecretReader {
   return async (versionName) => {
-    const client = new SecretManagerServiceClient(options);
+    // Loaded on first use: the client costs about a second of CPU to load,
+    // which a cold start without a secret should not pay.
+    const { SecretManagerServiceClient: Client } = await import('@google-cloud/secret-manager');
+    const client = new Client(options);
     try {
       // Bounds the client's own retries, so a cold start fails in seconds, not minutes.
       const [version] = await client.accessSecretVersion(

@@ -1,0 +1,314 @@
+// `npm run bench:ingest`: push throughput and ack latency of the `ingest`
+// function (one message per request, as Pub/Sub pushes), against a no-op
+// functions-framework handler measured in the same run on the same machine
+// (the ceiling for one-message-per-request push). Each case runs one real
+// functions-framework process; the load comes from autocannon in a separate
+// process. Backends: the filesystem, and fake-gcs-server (gcs).
+//
+// Output: a table on stdout and bench/results/ingest.json in the shape of
+// shared/BENCHMARKS.md (metrics msgs_per_s, p50_ms, p99_ms, msgs_per_object,
+// data_objects_per_msg; cases <backend>/<N>conn).
+//
+// Flags: --quick (200 connections only, short runs); --duration=<s>.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type StreamConfig } from '../src/config/index.ts';
+import { listTail } from '../src/log/index.ts';
+import { FsStore, GcsStore, type ObjectStore } from '../src/storage/index.ts';
+import {
+  type FunctionProcess,
+  startFunction,
+} from '../test/integration/ingest/function-process.ts';
+import { type FakeGcs, startFakeGcs } from '../test/support/fake-gcs.ts';
+
+const SUB = 'projects/bench/subscriptions/push';
+const DOCUMENT = { streams: [{ name: 'bench', subscription: SUB, partitions: 4, lingerMs: 20 }] };
+const STREAM = loadConfig({ CASCADE_PUSH_AUTH: 'off', CASCADE_STREAMS: JSON.stringify(DOCUMENT) })
+  .streams[0] as StreamConfig;
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+interface LoadPlan {
+  url: string;
+  connections: number;
+  durationS: number;
+  runId: string;
+}
+
+interface LoadResult {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  durationS: number;
+  p50: number;
+  p99: number;
+}
+
+type Autocannon = (options: Record<string, unknown>) => Promise<{
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  latency: { p50: number; p99: number };
+}>;
+
+/** Runs in the load process: autocannon with a fresh message id per request. */
+async function runLoad(plan: LoadPlan): Promise<void> {
+  // autocannon ships no type declarations; this is the part used here.
+  const specifier = 'autocannon';
+  const { default: autocannon } = (await import(specifier)) as { default: Autocannon };
+  let n = 0;
+  const result = await autocannon({
+    url: plan.url,
+    connections: plan.connections,
+    duration: plan.durationS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => {
+          const i = n++;
+          return {
+            ...req,
+            body: JSON.stringify({
+              message: {
+                data: Buffer.from(`bench payload ${i} ${'x'.repeat(64)}`).toString('base64'),
+                messageId: `${plan.runId}-${i}`,
+                publishTime: new Date().toISOString(),
+                attributes: { i: String(i) },
+              },
+              subscription: SUB,
+            }),
+          };
+        },
+      },
+    ],
+  });
+  const out: LoadResult = {
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationS: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function load(plan: LoadPlan): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(import.meta.url), `--load=${JSON.stringify(plan)}`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), (plan.durationS + 60) * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        reject(new Error(`load process failed (${code}): ${out}`));
+      else resolve(JSON.parse(line) as LoadResult);
+    });
+  });
+}
+
+/** A functions-framework handler that does nothing, written to a scratch dir. */
+async function noopSource(dir: string): Promise<string> {
+  const framework = join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/index.js');
+  const file = join(dir, 'noop.cjs');
+  await writeFile(
+    file,
+    `require(${JSON.stringify(framework)}).http('noop', (req, res) => res.status(200).json({ ok: true }));\n`,
+  );
+  return file;
+}
+
+async function countObjects(store: ObjectStore): Promise<{ objects: number; records: number }> {
+  let objects = 0;
+  let records = 0;
+  for (let p = 0; p < STREAM.partitions; p++) {
+    for await (const object of listTail(store, STREAM, p)) {
+      objects++;
+      records += object.meta.recordCount;
+    }
+  }
+  return { objects, records };
+}
+
+interface Row {
+  case: string;
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const durationArg = process.argv.find((a) => a.startsWith('--duration='));
+  const durationS = durationArg ? Number(durationArg.split('=')[1]) : quick ? 4 : 8;
+  const connectionCounts = quick ? [200] : [50, 200, 500];
+  const scratch = await mkdtemp(join(tmpdir(), 'cascade-bench-ingest-'));
+  const rows: Row[] = [];
+  const startedAt = new Date().toISOString();
+  let gcs: FakeGcs | undefined;
+  try {
+    const noop = await startFunction({
+      target: 'noop',
+      source: await noopSource(scratch),
+      env: {},
+    });
+    const baseline = new Map<number, LoadResult>();
+    try {
+      for (const connections of connectionCounts) {
+        const result = await load({ url: noop.url, connections, durationS, runId: 'noop' });
+        baseline.set(connections, result);
+        rows.push({
+          case: `noop/${connections}conn`,
+          metric: 'msgs_per_s',
+          value: result.ok / result.durationS,
+          unit: 'msgs/s',
+        });
+        rows.push({
+          case: `noop/${connections}conn`,
+          metric: 'p50_ms',
+          value: result.p50,
+          unit: 'ms',
+        });
+        rows.push({
+          case: `noop/${connections}conn`,
+          metric: 'p99_ms',
+          value: result.p99,
+          unit: 'ms',
+        });
+      }
+    } finally {
+      await noop.stop();
+    }
+    gcs = await startFakeGcs();
+    for (const backend of ['fs', 'gcs'] as const) {
+      for (const connections of connectionCounts) {
+        const name = `${backend}/${connections}conn`;
+        let env: Record<string, string>;
+        let store: ObjectStore;
+        if (backend === 'fs') {
+          const dir = join(scratch, name.replace('/', '-'));
+          await mkdir(dir, { recursive: true });
+          env = { CASCADE_STORAGE: 'fs', CASCADE_DATA_DIR: dir };
+          store = new FsStore({ root: dir });
+        } else {
+          const bucket = await gcs.newBucket('bench');
+          env = {
+            CASCADE_STORAGE: 'gcs',
+            CASCADE_BUCKET: bucket,
+            STORAGE_EMULATOR_HOST: gcs.endpoint,
+          };
+          store = new GcsStore({ bucket, apiEndpoint: gcs.endpoint });
+        }
+        const fn: FunctionProcess = await startFunction({
+          target: 'ingest',
+          env: {
+            ...env,
+            CASCADE_PUSH_AUTH: 'off',
+            CASCADE_STREAMS: JSON.stringify(DOCUMENT),
+            CASCADE_LOG_LEVEL: 'warn',
+          },
+        });
+        let result: LoadResult;
+        try {
+          result = await load({
+            url: fn.url,
+            connections,
+            durationS,
+            runId: name.replace('/', '-'),
+          });
+        } finally {
+          await fn.stop();
+        }
+        const { objects, records } = await countObjects(store);
+        await store.close();
+        const base = baseline.get(connections) as LoadResult;
+        const value = result.ok / result.durationS;
+        const baseValue = base.ok / base.durationS;
+        rows.push({
+          case: name,
+          metric: 'msgs_per_s',
+          value,
+          baseline: baseValue,
+          ratio: value / baseValue,
+          unit: 'msgs/s',
+        });
+        rows.push({
+          case: name,
+          metric: 'p50_ms',
+          value: result.p50,
+          baseline: base.p50,
+          ratio: result.p50 / Math.max(base.p50, 1),
+          unit: 'ms',
+        });
+        rows.push({
+          case: name,
+          metric: 'p99_ms',
+          value: result.p99,
+          baseline: base.p99,
+          ratio: result.p99 / Math.max(base.p99, 1),
+          unit: 'ms',
+        });
+        rows.push({
+          case: name,
+          metric: 'msgs_per_object',
+          value: records / Math.max(objects, 1),
+          unit: 'msgs',
+        });
+        rows.push({
+          case: name,
+          metric: 'data_objects_per_msg',
+          value: objects / Math.max(records, 1),
+          unit: 'objects',
+        });
+        if (result.non2xx + result.errors + result.timeouts > 0 || records < result.ok) {
+          console.error(
+            `# ${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; ${records} records stored for ${result.ok} acks`,
+          );
+        }
+      }
+    }
+  } finally {
+    await gcs?.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+
+  const fmt = (v: number | undefined) =>
+    v === undefined ? '' : v >= 100 ? v.toFixed(0) : v.toFixed(2);
+  console.log('| case | metric | value | baseline (no-op) | ratio | unit |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.case} | ${r.metric} | ${fmt(r.value)} | ${fmt(r.baseline)} | ${fmt(r.ratio)} | ${r.unit} |`,
+    );
+  const report = {
+    name: 'ingest',
+    startedAt,
+    machine: { cpus: cpus().length, node: process.version },
+    rows,
+  };
+  await mkdir(join(ROOT, 'bench/results'), { recursive: true });
+  await writeFile(join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+const loadArg = process.argv.find((a) => a.startsWith('--load='));
+if (loadArg) await runLoad(JSON.parse(loadArg.slice('--load='.length)) as LoadPlan);
+else await main();
