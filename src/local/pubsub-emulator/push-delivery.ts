@@ -11,7 +11,7 @@ import type { Lease } from './types.ts';
 export interface PushOptions {
   /** Request timeout; a timeout nacks. Default: the subscription's ack deadline. */
   timeoutMs?: number;
-  /** Most requests in flight per subscription. Default 64. */
+  /** Most requests in flight per subscription. Default 256. */
   maxOutstanding?: number;
 }
 
@@ -19,7 +19,7 @@ export interface PushOptions {
 export const PUSH_ACK_CODES: ReadonlySet<number> = new Set([102, 200, 201, 202, 204]);
 
 const INITIAL_WINDOW = 4;
-const DEFAULT_MAX_OUTSTANDING = 64;
+const DEFAULT_MAX_OUTSTANDING = 256;
 
 /**
  * Delivers a push subscription's messages by HTTP POST. Like the real
