@@ -102,6 +102,7 @@ export class ReplayRunner {
             sleep: this.#sleep,
           });
     const reader = this.#catalog.reader(job.stream);
+    let lost = false;
     try {
       for (;;) {
         const progress = current.job.partitions.find((p) => p.next < p.to);
@@ -143,7 +144,10 @@ export class ReplayRunner {
         }
         if (messages.length > 0) {
           // Do not publish on a lease that may already have passed to someone else.
-          if ((current.job.lease?.expiresAtMs ?? 0) <= this.#clock()) break;
+          if ((current.job.lease?.expiresAtMs ?? 0) <= this.#clock()) {
+            lost = true;
+            break;
+          }
           if (bucket) await bucket.take(messages.length);
           await this.#publisher.publishBatch(job.topic, messages);
         }
@@ -154,7 +158,10 @@ export class ReplayRunner {
           skipped: records.length - messages.length,
           bytes,
         });
-        if (!checkpointed) break;
+        if (!checkpointed) {
+          lost = true;
+          break;
+        }
         current = checkpointed;
         result.published += messages.length;
       }
@@ -168,7 +175,8 @@ export class ReplayRunner {
         ? await this.#release(current, (error as Error).message)
         : await this.#finish(current, 'failed', (error as Error).message);
     }
-    result.state = current.job.state;
+    // A lost lease leaves `current` stale: report what the job is now.
+    result.state = lost ? (await this.#jobs.get(id)).job.state : current.job.state;
     return result;
   }
 
