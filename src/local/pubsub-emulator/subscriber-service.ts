@@ -33,6 +33,9 @@ const UPDATABLE_SUBSCRIPTION_FIELDS = new Set([
 /** How long a Pull without return_immediately waits for messages before answering empty. */
 const PULL_WAIT_MS = 2_000;
 
+/** Most messages one Pull response carries. */
+const MAX_PULL_MESSAGES = 1000;
+
 const ACK_ID = /^[0-9a-f]{12}-[0-9]+$/;
 
 /** Ack ids from a request, refusing an empty list or malformed ids as the real service does. */
@@ -131,7 +134,8 @@ export function subscriptionHandlers(
       }
       const take = () =>
         sub.queue.take({
-          maxMessages: max,
+          // The real service returns at most 1000 messages per Pull, whatever is asked.
+          maxMessages: Math.min(max, MAX_PULL_MESSAGES),
           maxBytes: Number.POSITIVE_INFINITY,
           ackDeadlineMs: (sub.resource.ackDeadlineSeconds ?? 10) * 1000,
           holder: undefined,
