@@ -310,12 +310,24 @@ export class PartitionAppender {
     );
     const name = tailObjectName(this.#stream, this.partition, base);
     this.stats.attempts++;
+    const started = Date.now();
     try {
       await this.#store.put(name, bytes, {
         ifGenerationMatch: 0,
         metadata,
         contentType: 'avro/binary',
       });
+      // One line per batch commit (the ingest issue's observability contract).
+      this.#logger.info(
+        {
+          partition: this.partition,
+          baseOffset: base,
+          count: entries.length,
+          bytes: bytes.byteLength,
+          latencyMs: Date.now() - started,
+        },
+        'batch committed',
+      );
       return { kind: 'committed', ingestMs };
     } catch (error) {
       if (hasCode(error, 'PRECONDITION_FAILED')) return { kind: 'taken' };

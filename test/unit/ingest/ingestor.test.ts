@@ -212,6 +212,28 @@ describe('Ingestor.handlePush', () => {
     });
   }
 
+  it('logs one structured line per batch commit, without payloads', async () => {
+    const store = new MemoryStore();
+    const logger = createCaptureLogger();
+    const ingestor = new Ingestor({
+      streams: streamsFor(),
+      store,
+      logger,
+      createWriter: (stream) => new StreamWriter({ store, stream, logger }),
+    });
+    assert.equal((await ingestor.handlePush(push({ messageId: 'log-1' }))).status, 200);
+    const commits = logger.entries.filter((e) => e.message === 'batch committed');
+    assert.equal(commits.length, 1);
+    const fields = commits[0]?.fields ?? {};
+    assert.equal(fields.stream, 'orders');
+    assert.equal(fields.baseOffset, 0);
+    assert.equal(fields.count, 1);
+    for (const key of ['partition', 'bytes', 'latencyMs'])
+      assert.equal(typeof fields[key], 'number', key);
+    assert.ok(!logger.text().includes('aGVsbG8') && !logger.text().includes('hello'));
+    await ingestor.close();
+  });
+
   it('answers 404 for an unknown subscription and writes nothing', async () => {
     const { ingestor, store } = setup();
     const request = push({});
