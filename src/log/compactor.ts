@@ -122,7 +122,18 @@ export class Compactor {
     for (let i = 0; i < this.policy.maxSegmentsPerRun && !yielded; i++) {
       const plan = await this.#plan(partition, current.manifest.tailStart);
       if (!plan) break;
-      const entry = await this.#build(partition, plan);
+      let entry: SegmentEntry;
+      try {
+        entry = await this.#build(partition, plan);
+      } catch (error) {
+        // A compactor slower than the grace period may find its sources
+        // deleted under it by a faster one; that is a lost race, not damage.
+        current = await readManifest(this.#store, name);
+        if (current.manifest.tailStart === plan.base) throw error;
+        this.#logger.info({ partition, base: plan.base, err: String(error) }, 'compaction yielded');
+        yielded = true;
+        break;
+      }
       for (let attempt = 0; ; attempt++) {
         try {
           current = await writeManifest(

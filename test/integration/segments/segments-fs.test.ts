@@ -20,4 +20,7 @@ after(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-segmentSuite(() => backend!, { bigScanBytes: 1024 * 1024 * 1024 });
+segmentSuite(() => backend!, {
+  bigScanBytes: 1024 * 1024 * 1024,
+  killDelaysMs: [20, 120, 350, 700],
+});
