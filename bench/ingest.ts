@@ -10,6 +10,8 @@
 // data_objects_per_msg; cases <backend>/<N>conn).
 //
 // Flags: --quick (200 connections only, short runs); --duration=<s>.
+// Cases: <backend>/<N>conn use the default stream settings (1 partition);
+// <backend>/200conn/4part shows the effect of partitions on batch size.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -25,9 +27,17 @@ import {
 import { type FakeGcs, startFakeGcs } from '../test/support/fake-gcs.ts';
 
 const SUB = 'projects/bench/subscriptions/push';
-const DOCUMENT = { streams: [{ name: 'bench', subscription: SUB, partitions: 4, lingerMs: 20 }] };
-const STREAM = loadConfig({ CASCADE_PUSH_AUTH: 'off', CASCADE_STREAMS: JSON.stringify(DOCUMENT) })
-  .streams[0] as StreamConfig;
+/** The benchmark stream: default batching, 1 partition unless a case says otherwise. */
+function streamDocument(partitions: number) {
+  return { streams: [{ name: 'bench', subscription: SUB, partitions, lingerMs: 20 }] };
+}
+function streamOf(partitions: number): StreamConfig {
+  const env = {
+    CASCADE_PUSH_AUTH: 'off',
+    CASCADE_STREAMS: JSON.stringify(streamDocument(partitions)),
+  };
+  return loadConfig(env).streams[0] as StreamConfig;
+}
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 interface LoadPlan {
@@ -135,11 +145,14 @@ async function noopSource(dir: string): Promise<string> {
   return file;
 }
 
-async function countObjects(store: ObjectStore): Promise<{ objects: number; records: number }> {
+async function countObjects(
+  store: ObjectStore,
+  stream: StreamConfig,
+): Promise<{ objects: number; records: number }> {
   let objects = 0;
   let records = 0;
-  for (let p = 0; p < STREAM.partitions; p++) {
-    for await (const object of listTail(store, STREAM, p)) {
+  for (let p = 0; p < stream.partitions; p++) {
+    for await (const object of listTail(store, stream, p)) {
       objects++;
       records += object.meta.recordCount;
     }
@@ -199,91 +212,100 @@ async function main(): Promise<void> {
       await noop.stop();
     }
     gcs = await startFakeGcs();
+    // Every backend at every connection count with the default stream
+    // settings (1 partition, 20 ms linger), plus 4-partition variants at 200
+    // connections: a batch can only hold the requests in flight for its
+    // partition, so more partitions mean smaller objects.
+    const cases: { backend: 'fs' | 'gcs'; connections: number; partitions: number }[] = [];
     for (const backend of ['fs', 'gcs'] as const) {
-      for (const connections of connectionCounts) {
-        const name = `${backend}/${connections}conn`;
-        let env: Record<string, string>;
-        let store: ObjectStore;
-        if (backend === 'fs') {
-          const dir = join(scratch, name.replace('/', '-'));
-          await mkdir(dir, { recursive: true });
-          env = { CASCADE_STORAGE: 'fs', CASCADE_DATA_DIR: dir };
-          store = new FsStore({ root: dir });
-        } else {
-          const bucket = await gcs.newBucket('bench');
-          env = {
-            CASCADE_STORAGE: 'gcs',
-            CASCADE_BUCKET: bucket,
-            STORAGE_EMULATOR_HOST: gcs.endpoint,
-          };
-          store = new GcsStore({ bucket, apiEndpoint: gcs.endpoint });
-        }
-        const fn: FunctionProcess = await startFunction({
-          target: 'ingest',
-          env: {
-            ...env,
-            CASCADE_PUSH_AUTH: 'off',
-            CASCADE_STREAMS: JSON.stringify(DOCUMENT),
-            CASCADE_LOG_LEVEL: 'warn',
-          },
+      for (const connections of connectionCounts)
+        cases.push({ backend, connections, partitions: 1 });
+      cases.push({ backend, connections: 200, partitions: 4 });
+    }
+    for (const { backend, connections, partitions } of cases) {
+      const name = `${backend}/${connections}conn${partitions === 1 ? '' : `/${partitions}part`}`;
+      const stream = streamOf(partitions);
+      let env: Record<string, string>;
+      let store: ObjectStore;
+      if (backend === 'fs') {
+        const dir = join(scratch, name.replaceAll('/', '-'));
+        await mkdir(dir, { recursive: true });
+        env = { CASCADE_STORAGE: 'fs', CASCADE_DATA_DIR: dir };
+        store = new FsStore({ root: dir });
+      } else {
+        const bucket = await gcs.newBucket('bench');
+        env = {
+          CASCADE_STORAGE: 'gcs',
+          CASCADE_BUCKET: bucket,
+          STORAGE_EMULATOR_HOST: gcs.endpoint,
+        };
+        store = new GcsStore({ bucket, apiEndpoint: gcs.endpoint });
+      }
+      const fn: FunctionProcess = await startFunction({
+        target: 'ingest',
+        env: {
+          ...env,
+          CASCADE_PUSH_AUTH: 'off',
+          CASCADE_STREAMS: JSON.stringify(streamDocument(partitions)),
+          CASCADE_LOG_LEVEL: 'warn',
+        },
+      });
+      let result: LoadResult;
+      try {
+        result = await load({
+          url: fn.url,
+          connections,
+          durationS,
+          runId: name.replace('/', '-'),
         });
-        let result: LoadResult;
-        try {
-          result = await load({
-            url: fn.url,
-            connections,
-            durationS,
-            runId: name.replace('/', '-'),
-          });
-        } finally {
-          await fn.stop();
-        }
-        const { objects, records } = await countObjects(store);
-        await store.close();
-        const base = baseline.get(connections) as LoadResult;
-        const value = result.ok / result.durationS;
-        const baseValue = base.ok / base.durationS;
-        rows.push({
-          case: name,
-          metric: 'msgs_per_s',
-          value,
-          baseline: baseValue,
-          ratio: value / baseValue,
-          unit: 'msgs/s',
-        });
-        rows.push({
-          case: name,
-          metric: 'p50_ms',
-          value: result.p50,
-          baseline: base.p50,
-          ratio: result.p50 / Math.max(base.p50, 1),
-          unit: 'ms',
-        });
-        rows.push({
-          case: name,
-          metric: 'p99_ms',
-          value: result.p99,
-          baseline: base.p99,
-          ratio: result.p99 / Math.max(base.p99, 1),
-          unit: 'ms',
-        });
-        rows.push({
-          case: name,
-          metric: 'msgs_per_object',
-          value: records / Math.max(objects, 1),
-          unit: 'msgs',
-        });
-        rows.push({
-          case: name,
-          metric: 'data_objects_per_msg',
-          value: objects / Math.max(records, 1),
-          unit: 'objects',
-        });
-        if (result.non2xx + result.errors + result.timeouts > 0 || records < result.ok) {
-          console.error(
-            `# ${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; ${records} records stored for ${result.ok} acks`,
-          );
-        }
+      } finally {
+        await fn.stop();
+      }
+      const { objects, records } = await countObjects(store, stream);
+      await store.close();
+      const base = baseline.get(connections) as LoadResult;
+      const value = result.ok / result.durationS;
+      const baseValue = base.ok / base.durationS;
+      rows.push({
+        case: name,
+        metric: 'msgs_per_s',
+        value,
+        baseline: baseValue,
+        ratio: value / baseValue,
+        unit: 'msgs/s',
+      });
+      rows.push({
+        case: name,
+        metric: 'p50_ms',
+        value: result.p50,
+        baseline: base.p50,
+        ratio: result.p50 / Math.max(base.p50, 1),
+        unit: 'ms',
+      });
+      rows.push({
+        case: name,
+        metric: 'p99_ms',
+        value: result.p99,
+        baseline: base.p99,
+        ratio: result.p99 / Math.max(base.p99, 1),
+        unit: 'ms',
+      });
+      rows.push({
+        case: name,
+        metric: 'msgs_per_object',
+        value: records / Math.max(objects, 1),
+        unit: 'msgs',
+      });
+      rows.push({
+        case: name,
+        metric: 'data_objects_per_msg',
+        value: objects / Math.max(records, 1),
+        unit: 'objects',
+      });
+      if (result.non2xx + result.errors + result.timeouts > 0 || records < result.ok) {
+        console.error(
+          `# ${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; ${records} records stored for ${result.ok} acks`,
+        );
       }
     }
   } finally {
