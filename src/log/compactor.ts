@@ -7,7 +7,12 @@ import { parseTailObjectName, tailFolder, tailObjectName } from './names.ts';
 import { decodeObjectMetadata } from './object-metadata.ts';
 import { collectGarbage, deleteDue } from './segment-cleanup.ts';
 import { manifestName, segmentObjectNames } from './segment-names.ts';
-import { type SegmentFormat, type SegmentPlan, writeSegment } from './segment-writer.ts';
+import {
+  type BuiltSegment,
+  type SegmentFormat,
+  type SegmentPlan,
+  writeSegment,
+} from './segment-writer.ts';
 import type { StreamSettings } from './types.ts';
 
 /**
@@ -46,6 +51,9 @@ export const COMPACTION_DEFAULTS: Omit<CompactionPolicy, 'minObjectAgeMs'> = {
   maxSegmentsPerRun: 16,
   format: { codec: 'null', blockBytes: 64 * 1024, timeIndexInterval: 256 },
 };
+
+/** Tries per segment when storage fails in a retryable way. */
+const BUILD_ATTEMPTS = 3;
 
 /** What one compaction run of a partition did. */
 export interface CompactionResult {
@@ -179,11 +187,22 @@ export class Compactor {
   /** Writes the segment and both indexes; returns the manifest entry. */
   async #build(partition: number, plan: SegmentPlan): Promise<SegmentEntry> {
     const names = segmentObjectNames(this.#stream, partition, plan.base, plan.end);
-    const built = await writeSegment(this.#store, names.data, plan, this.policy.format, {
-      identity: `${this.#stream.name}/${partition}`,
-      now: this.#clock,
-      reuseMaxAgeMs: this.policy.garbageAgeMs / 2,
-    });
+    let built: BuiltSegment | undefined;
+    for (let attempt = 1; !built; attempt++) {
+      try {
+        built = await writeSegment(this.#store, names.data, plan, this.policy.format, {
+          identity: `${this.#stream.name}/${partition}`,
+          now: this.#clock,
+          reuseMaxAgeMs: this.policy.garbageAgeMs / 2,
+        });
+      } catch (error) {
+        // A failed create leaves nothing behind, so the whole segment is redone.
+        if (!(error instanceof CascadeError) || !error.retryable || attempt >= BUILD_ATTEMPTS) {
+          throw error;
+        }
+        this.#logger.warn({ partition, base: plan.base, err: String(error) }, 'segment retried');
+      }
+    }
     await putIndex(this.#store, names.offsetIndex, built.offsetIndex);
     await putIndex(this.#store, names.timeIndex, built.timeIndex);
     return {

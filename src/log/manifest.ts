@@ -62,8 +62,11 @@ const manifestSchema = z.strictObject({
   updatedAtMs: z.int().nonnegative(),
 });
 
+/** One compacted segment as the manifest lists it. */
 export type SegmentEntry = z.infer<typeof segmentSchema>;
+/** An object to delete once its grace period has passed. */
 export type PendingDeletion = Manifest['pendingDeletions'][number];
+/** A partition's manifest (layout above). */
 export type Manifest = z.infer<typeof manifestSchema>;
 
 /** A manifest with the generation it was read at (0 = absent). */
@@ -72,6 +75,7 @@ export interface VersionedManifest {
   generation: number;
 }
 
+/** The manifest of a partition that was never compacted. */
 export function emptyManifest(): Manifest {
   return {
     version: MANIFEST_VERSION,

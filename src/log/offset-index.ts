@@ -37,12 +37,14 @@ export const OFFSET_INDEX_ENTRY_WIDTH = 24;
 export const OFFSET_INDEX_TRAILER_BYTES = 32;
 const FLAG_BLOCK_ADDRESSED = 1;
 
+/** Where one record is: see the layout above. */
 export interface OffsetIndexEntry {
   position: number;
   length: number;
   ordinal: number;
 }
 
+/** The decoded trailer of an offset index object. */
 export interface OffsetIndexTrailer {
   version: number;
   width: number;

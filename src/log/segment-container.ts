@@ -22,6 +22,7 @@ import type { LogRecord } from './types.ts';
 
 /** Codecs a segment may use ("null" keeps records individually addressable). */
 export const SEGMENT_CODECS = ['null', 'deflate'] as const;
+/** One of {@link SEGMENT_CODECS}. */
 export type SegmentCodec = (typeof SEGMENT_CODECS)[number];
 
 /** The record as avsc reads and writes it. */
@@ -37,6 +38,7 @@ export interface AvroRecord {
   delivery_attempt: number | null;
 }
 
+/** avsc's type for {@link RECORD_SCHEMA}, shared by every segment read and write. */
 export const recordType = avsc.Type.forSchema(RECORD_SCHEMA as unknown as avsc.Schema);
 const longType = avsc.Type.forSchema('long');
 const headerType = avsc.Type.forSchema({
@@ -292,6 +294,7 @@ export function blockData(raw: Buffer, codec: SegmentCodec, label: string): Buff
   }
 }
 
+/** A non-retryable CORRUPT_DATA error. */
 export function corrupt(message: string, cause?: unknown): CascadeError {
   return new CascadeError('CORRUPT_DATA', message, { retryable: false, cause });
 }

@@ -14,6 +14,7 @@ import type { StreamSettings } from './types.ts';
  */
 type StreamName = Pick<StreamSettings, 'prefix' | 'name'>;
 
+/** Name of a partition's manifest. */
 export function manifestName(stream: StreamName, partition: number): string {
   return `${partitionFolder(stream, partition)}manifest.json`;
 }

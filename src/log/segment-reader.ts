@@ -41,6 +41,7 @@ export async function readSegmentRecord(
   const indexRead = await store.get(segment.offsetIndex.name, {
     range: { start, end: start + OFFSET_INDEX_ENTRY_WIDTH - 1 },
   });
+  checkLength(segment.offsetIndex.name, indexRead, start, start + OFFSET_INDEX_ENTRY_WIDTH - 1);
   const entry = decodeOffsetIndexEntry(indexRead.bytes, offset);
   const [record] = await readEntries(store, segment, offset, [entry]);
   return fromAvro(record!);
@@ -70,9 +71,12 @@ export async function* scanSegment(
       const read = await store.get(segment.offsetIndex.name, {
         range: { start, end: start + count * OFFSET_INDEX_ENTRY_WIDTH - 1 },
       });
-      if (read.bytes.byteLength !== count * OFFSET_INDEX_ENTRY_WIDTH) {
-        throw corrupt(`${segment.offsetIndex.name}: truncated at entry ${next - segment.base}`);
-      }
+      checkLength(
+        segment.offsetIndex.name,
+        read,
+        start,
+        start + count * OFFSET_INDEX_ENTRY_WIDTH - 1,
+      );
       entries = decodeOffsetIndexEntries(read.bytes, next);
       entriesFrom = next;
     }
@@ -147,9 +151,7 @@ async function readEntries(
   const end = last.position + last.length - 1;
   if (end >= segment.data.size) throw corrupt(`${name}: index points past the segment's end`);
   const read = await store.get(name, { range: { start, end } });
-  if (read.bytes.byteLength !== end - start + 1) {
-    throw corrupt(`${name}: truncated (read ${read.bytes.byteLength} of ${end - start + 1} bytes)`);
-  }
+  checkLength(name, read, start, end);
   const bytes = Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength);
   const out: AvroRecord[] = [];
   let blockAt = -1;
@@ -206,4 +208,29 @@ async function readEntries(
     out.push(value);
   });
   return out;
+}
+
+/**
+ * A ranged read must return every byte asked for. Short because the object
+ * is shorter: the object is damaged (CORRUPT_DATA). Short although the object
+ * is long enough: the transport cut it (UNAVAILABLE, retryable).
+ */
+function checkLength(
+  name: string,
+  read: { bytes: Uint8Array; size: number },
+  start: number,
+  end: number,
+): void {
+  const wanted = end - start + 1;
+  if (read.bytes.byteLength === wanted) return;
+  if (read.size > end) {
+    throw new CascadeError(
+      'UNAVAILABLE',
+      `${name}: read ${read.bytes.byteLength} of ${wanted} bytes`,
+      {
+        details: { name, start, end },
+      },
+    );
+  }
+  throw corrupt(`${name}: truncated (object is ${read.size} bytes, needed ${end + 1})`);
 }

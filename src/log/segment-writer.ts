@@ -184,8 +184,10 @@ async function* readSources(store: ObjectStore, plan: SegmentPlan): AsyncGenerat
     if (source.base !== expected) throw corrupt(`${source.name}: not at offset ${expected}`);
     const values: AvroRecord[] = [];
     const walker = new ContainerWalker(source.name, (r) => values.push(r.value));
-    const { stream } = await store.getStream(source.name);
-    for await (const chunk of stream) {
+    const read = await store.getStream(source.name);
+    let bytes = 0;
+    for await (const chunk of read.stream) {
+      bytes += chunk.byteLength;
       walker.push(chunk);
       for (const value of values) {
         if (value.offset !== expected) {
@@ -195,6 +197,12 @@ async function* readSources(store: ObjectStore, plan: SegmentPlan): AsyncGenerat
         yield value;
       }
       values.length = 0;
+    }
+    if (bytes !== read.size) {
+      // The transport ended early; the object itself is whole.
+      throw new CascadeError('UNAVAILABLE', `${source.name}: read ${bytes} of ${read.size} bytes`, {
+        details: { name: source.name, bytes, size: read.size },
+      });
     }
     walker.end();
     if (expected !== source.base + source.count) {

@@ -35,11 +35,13 @@ export const TIME_INDEX_VERSION = 1;
 export const TIME_INDEX_ENTRY_WIDTH = 24;
 export const TIME_INDEX_TRAILER_BYTES = 32;
 
+/** Every record up to `offset` has publish_time ≤ `maxTime`. */
 export interface TimeIndexEntry {
   maxTime: number;
   offset: number;
 }
 
+/** Encodes a whole time index: entries (checked monotonic) then the trailer. */
 export function encodeTimeIndex(base: number, entries: readonly TimeIndexEntry[]): Uint8Array {
   const out = Buffer.alloc(entries.length * TIME_INDEX_ENTRY_WIDTH + TIME_INDEX_TRAILER_BYTES);
   entries.forEach((entry, j) => {
@@ -77,6 +79,7 @@ export function decodeTimeIndexEntry(bytes: Uint8Array, j: number): TimeIndexEnt
   return { maxTime: Number(buf.readBigInt64LE(0)), offset: Number(buf.readBigUInt64LE(8)) };
 }
 
+/** Decodes and checks the trailer (the last 32 bytes of the index object). */
 export function decodeTimeIndexTrailer(bytes: Uint8Array): { base: number; count: number } {
   if (bytes.byteLength !== TIME_INDEX_TRAILER_BYTES) {
     throw corrupt(`time index trailer is ${bytes.byteLength} bytes, expected 32`);
