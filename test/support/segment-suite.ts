@@ -234,7 +234,7 @@ export function segmentSuite(getBackend: () => SegmentBackend, options: SegmentS
           stream: streamPlan,
           worker,
           first: 0,
-          count: 1500,
+          count: options.raceMessages,
           concurrency: 16,
           jitterMs: 5,
         }),

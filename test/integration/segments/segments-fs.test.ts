@@ -22,5 +22,6 @@ after(async () => {
 
 segmentSuite(() => backend!, {
   bigScanBytes: 1024 * 1024 * 1024,
-  killDelaysMs: [20, 120, 350, 700],
+  killDelaysMs: [20, 150, 500],
+  raceMessages: 1500,
 });

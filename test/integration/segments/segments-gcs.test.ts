@@ -24,4 +24,4 @@ after(async () => {
   await gcs?.stop();
 });
 
-segmentSuite(() => backend!, { bigScanBytes: 0, killDelaysMs: [60, 500] });
+segmentSuite(() => backend!, { bigScanBytes: 0, killDelaysMs: [60, 500], raceMessages: 600 });
