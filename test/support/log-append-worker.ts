@@ -4,11 +4,13 @@
 // even if it kills this process with SIGKILL mid-commit. stdout lines:
 //   R                                                    ready (with waitForGo)
 //   A <messageId> <partition> <offset> <duplicate 0|1>   acknowledged
+//   B <json>                                             baseline phase stats
 //   S <json>                                             final stats
-// Mode "raw" writes each message as its own object instead (the benchmark's
-// one-object-per-message baseline).
+// Mode "bench" first writes each message as its own object for
+// `maxDurationMs` (the benchmark's one-object-per-message baseline), then
+// appends them all; with waitForGo each phase waits for a line on stdin.
 // Run: node test/support/log-append-worker.ts '<json WorkerPlan>'
-import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CascadeError } from '../../src/errors.ts';
 import {
@@ -38,10 +40,12 @@ export interface WorkerPlan {
   quiet?: boolean;
   /** Print "R" once ready, then wait for a line on stdin before sending. */
   waitForGo?: boolean;
-  /** "append" (default) or "raw": one create-if-absent object per message. */
-  mode?: 'append' | 'raw';
-  /** Stop taking new messages after this long (raw baseline). */
+  /** "append" (default) or "bench" (baseline phase, then append phase). */
+  mode?: 'append' | 'bench';
+  /** Length of the baseline phase. */
   maxDurationMs?: number;
+  /** Writes in flight during the baseline phase (default: concurrency). */
+  baselineConcurrency?: number;
 }
 
 type Job = { worker: number; seq: number; attempt: number };
@@ -72,11 +76,11 @@ for (let i = 0; i < longest; i++) {
 
 let failures = 0;
 let rawWrites = 0;
-async function send(job: Job) {
+async function send(job: Job, raw: boolean) {
   const message = testMessage(job.worker, job.seq, job.attempt);
   for (let attempt = 0; ; attempt++) {
     try {
-      if (plan.mode === 'raw') {
+      if (raw) {
         const record = { ...message, offset: 0, ingestTimeMicros: Date.now() * 1000 };
         const { bytes } = await encodeDataObject([record], message.messageId);
         const name = `${stream.prefix}${stream.name}/raw/${message.messageId}.avro`;
@@ -98,32 +102,49 @@ async function send(job: Job) {
   }
 }
 
-if (plan.waitForGo) {
+const stdinLines = plan.waitForGo
+  ? createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+  : undefined;
+async function waitForGo() {
+  if (!stdinLines) return;
   process.stdout.write('R\n');
-  await once(process.stdin, 'data');
-  process.stdin.pause();
+  await stdinLines.next();
 }
+
+/** Sends jobs with `concurrency` lanes until done or past `durationMs`; returns ms taken. */
+async function phase(
+  raw: boolean,
+  lanes: number,
+  durationMs = Number.POSITIVE_INFINITY,
+): Promise<number> {
+  const started = performance.now();
+  const deadline = started + durationMs;
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length && performance.now() < deadline) {
+      const job = jobs[next++]!;
+      await send(job, raw);
+      if (plan.jitterMs && Math.random() < 0.002) await sleep(Math.random() * plan.jitterMs);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return performance.now() - started;
+}
+
+if (plan.mode === 'bench') {
+  await waitForGo();
+  const lanes = plan.baselineConcurrency ?? plan.concurrency;
+  const rawMs = await phase(true, lanes, plan.maxDurationMs ?? 2000);
+  process.stdout.write(`B ${JSON.stringify({ rawWrites, elapsedMs: rawMs })}\n`);
+}
+await waitForGo();
 const started = performance.now();
-const deadline = started + (plan.maxDurationMs ?? Number.POSITIVE_INFINITY);
-let next = 0;
-async function lane() {
-  while (next < jobs.length && performance.now() < deadline) {
-    const job = jobs[next++]!;
-    await send(job);
-    if (plan.jitterMs && Math.random() < 0.002) await sleep(Math.random() * plan.jitterMs);
-  }
-}
-await Promise.all(Array.from({ length: plan.concurrency }, lane));
+await phase(false, plan.concurrency);
 await writer.close();
 const elapsedMs = performance.now() - started;
 flush();
 clearInterval(flushTimer);
-const stats = {
-  ...writer.stats(),
-  rawWrites,
-  failures,
-  elapsedMs,
-  sent: Math.min(next, jobs.length),
-};
+const stats = { ...writer.stats(), failures, elapsedMs, sent: jobs.length };
 process.stdout.write(`S ${JSON.stringify(stats)}\n`);
+process.stdin.destroy();
 await store.close();

@@ -40,7 +40,6 @@ export interface WorkerStats {
   duplicates: number;
   failures: number;
   hintWrites: number;
-  rawWrites: number;
   elapsedMs: number;
   sent: number;
 }
@@ -50,9 +49,11 @@ export interface WorkerHandle {
   acks: Ack[];
   /** Resolves with the final stats (undefined when killed); rejects when it failed. */
   done: Promise<WorkerStats | undefined>;
-  /** Resolves when a worker started with `waitForGo` is ready. */
-  ready: Promise<void>;
-  /** Lets a worker started with `waitForGo` begin sending. */
+  /** Stats of a "bench" worker's baseline phase, once it has printed them. */
+  baseline?: { rawWrites: number; elapsedMs: number };
+  /** Resolves when a worker started with `waitForGo` has said "ready" n times. */
+  ready(n: number): Promise<void>;
+  /** Lets a worker started with `waitForGo` begin its next phase. */
   go(): void;
   kill(): void;
 }
@@ -62,12 +63,24 @@ export function startWorker(plan: WorkerPlan, timeoutMs = 300_000): WorkerHandle
   const child = spawn(process.execPath, [workerScript, JSON.stringify(plan)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
+  let readyCount = 0;
+  const readyWaiters: { n: number; resolve: () => void }[] = [];
+  const markReady = () => {
+    readyCount++;
+    for (const waiter of readyWaiters.filter((w) => w.n <= readyCount)) waiter.resolve();
+  };
+  const handle: WorkerHandle = {
+    acks: [],
+    done: Promise.resolve(undefined),
+    ready: (n) =>
+      n <= readyCount
+        ? Promise.resolve()
+        : new Promise((resolve) => readyWaiters.push({ n, resolve })),
+    go: () => child.stdin!.write('go\n'),
+    kill: () => child.kill('SIGKILL'),
+  };
   live.add(child);
-  const acks: Ack[] = [];
+  const acks = handle.acks;
   let stats: WorkerStats | undefined;
   let partial = '';
   let stderr = '';
@@ -85,6 +98,8 @@ export function startWorker(plan: WorkerPlan, timeoutMs = 300_000): WorkerHandle
           offset: Number(offset),
           duplicate: dup === '1',
         });
+      } else if (line.startsWith('B ')) {
+        handle.baseline = JSON.parse(line.slice(2)) as { rawWrites: number; elapsedMs: number };
       } else if (line.startsWith('S ')) {
         stats = JSON.parse(line.slice(2)) as WorkerStats;
       }
@@ -104,13 +119,8 @@ export function startWorker(plan: WorkerPlan, timeoutMs = 300_000): WorkerHandle
     });
   });
   child.stdin!.on('error', () => {});
-  return {
-    acks,
-    done,
-    ready,
-    go: () => child.stdin!.end('go\n'),
-    kill: () => child.kill('SIGKILL'),
-  };
+  handle.done = done;
+  return handle;
 }
 
 /** SIGKILLs every worker still running (tests call it in `after`; also on exit). */
