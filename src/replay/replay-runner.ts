@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CascadeError } from '../errors.ts';
+import { CascadeError, hasCode } from '../errors.ts';
 import type { LogRecord } from '../log/index.ts';
 import { type Logger, noopLogger } from '../observability/index.ts';
 import type { StreamCatalog } from './catalog.ts';
@@ -98,72 +98,71 @@ export class ReplayRunner {
         ? undefined
         : new TokenBucket({
             ratePerSecond: job.ratePerSecond,
+            // Up to one batch banked: the time a batch spends being published
+            // counts towards the next one, so the achieved rate is the limit
+            // rather than the limit minus publish latency.
+            capacity: Math.max(this.#tuning.batchRecords, Math.ceil(job.ratePerSecond / 20)),
             clock: this.#clock,
             sleep: this.#sleep,
           });
     const reader = this.#catalog.reader(job.stream);
     let lost = false;
     try {
-      for (;;) {
+      partitions: for (;;) {
         const progress = current.job.partitions.find((p) => p.next < p.to);
         if (!progress) {
           current = await this.#finish(current, 'done', null);
           break;
         }
-        if (this.#clock() >= options.deadline) {
-          result.outOfTime = true;
-          current = await this.#release(current);
-          break;
-        }
-        const records = await readBatch(
-          reader.readFrom(progress.partition, progress.next, {
-            maxRecords: Math.min(this.#tuning.batchRecords, progress.to - progress.next),
-          }),
-          progress.to,
+        const { partition, to } = progress;
+        let expected = progress.next;
+        // One read per partition and slice, cut into batches: re-opening the
+        // read per batch would list and decode the same objects again and again.
+        const reading = batches(
+          reader.readFrom(partition, expected, { maxRecords: to - expected }),
+          to,
           this.#tuning.batchRecords,
         );
-        if (records.length === 0) {
-          throw new CascadeError(
-            'OFFSET_OUT_OF_RANGE',
-            `partition ${progress.partition} has no record at ${progress.next} (expected up to ${progress.to})`,
-            { retryable: false, details: { partition: progress.partition, offset: progress.next } },
-          );
-        }
-        const messages: OutgoingMessage[] = [];
-        let bytes = 0;
-        for (const record of records) {
-          if (!matchesFilter(record.attributes, job.filter)) continue;
-          messages.push(
-            replayMessage(record, {
-              stream: job.stream,
-              partition: progress.partition,
-              replayId: job.id,
-            }),
-          );
-          bytes += record.data.byteLength;
-        }
-        if (messages.length > 0) {
-          // Do not publish on a lease that may already have passed to someone else.
-          if ((current.job.lease?.expiresAtMs ?? 0) <= this.#clock()) {
-            lost = true;
-            break;
+        for await (const records of reading) {
+          if (this.#clock() >= options.deadline) {
+            result.outOfTime = true;
+            current = await this.#release(current);
+            break partitions;
           }
-          if (bucket) await bucket.take(messages.length);
-          await this.#publisher.publishBatch(job.topic, messages);
+          if (records[0]!.offset !== expected) throw missing(partition, expected, to);
+          const messages: OutgoingMessage[] = [];
+          let bytes = 0;
+          for (const record of records) {
+            if (!matchesFilter(record.attributes, job.filter)) continue;
+            messages.push(
+              replayMessage(record, { stream: job.stream, partition, replayId: job.id }),
+            );
+            bytes += record.data.byteLength;
+          }
+          if (messages.length > 0) {
+            // Do not publish on a lease that may already have passed to someone else.
+            if ((current.job.lease?.expiresAtMs ?? 0) <= this.#clock()) {
+              lost = true;
+              break partitions;
+            }
+            if (bucket) await bucket.take(messages.length);
+            await this.#publisher.publishBatch(job.topic, messages);
+          }
+          expected = records.at(-1)!.offset + 1;
+          const checkpointed = await this.#checkpoint(current, partition, {
+            next: expected,
+            published: messages.length,
+            skipped: records.length - messages.length,
+            bytes,
+          });
+          if (!checkpointed) {
+            lost = true;
+            break partitions;
+          }
+          current = checkpointed;
+          result.published += messages.length;
         }
-        const next = records.at(-1)!.offset + 1;
-        const checkpointed = await this.#checkpoint(current, progress.partition, {
-          next,
-          published: messages.length,
-          skipped: records.length - messages.length,
-          bytes,
-        });
-        if (!checkpointed) {
-          lost = true;
-          break;
-        }
-        current = checkpointed;
-        result.published += messages.length;
+        if (expected < to) throw missing(partition, expected, to);
       }
     } catch (error) {
       const retryable = error instanceof CascadeError ? error.retryable : true;
@@ -199,7 +198,7 @@ export class ReplayRunner {
     partition: number,
     step: { next: number; published: number; skipped: number; bytes: number },
   ): Promise<VersionedJob | undefined> {
-    const updated = await this.#jobs.update(current.job.id, (job) => {
+    const change = (job: ReplayJob): ReplayJob | undefined => {
       if (job.lease?.holder !== this.holder || job.state !== 'running') return undefined;
       const now = this.#clock();
       return {
@@ -219,7 +218,16 @@ export class ReplayRunner {
         lease: { holder: this.holder, expiresAtMs: now + this.#tuning.leaseMs },
         updatedAtMs: now,
       };
-    });
+    };
+    // Usually nobody else wrote since our last checkpoint: swap against the
+    // generation we hold, and re-read only when that fails.
+    let updated: VersionedJob;
+    try {
+      updated = await this.#jobs.replace(current, change(current.job)!);
+    } catch (error) {
+      if (!hasCode(error, 'PRECONDITION_FAILED')) throw error;
+      updated = await this.#jobs.update(current.job.id, change);
+    }
     return updated.job.lease?.holder === this.holder ? updated : undefined;
   }
 
@@ -244,19 +252,31 @@ export class ReplayRunner {
   }
 }
 
-/** Up to `limit` records below `to`, gathered from the reader's chunks. */
-async function readBatch(
-  chunks: AsyncGenerator<{ records: LogRecord[] }>,
+/** The records below `to`, in batches of up to `size`. */
+async function* batches(
+  chunks: AsyncIterable<{ records: LogRecord[] }>,
   to: number,
-  limit: number,
-): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
+  size: number,
+): AsyncGenerator<LogRecord[]> {
+  let batch: LogRecord[] = [];
   for await (const chunk of chunks) {
     for (const record of chunk.records) {
-      if (record.offset >= to || out.length >= limit) return out;
-      out.push(record);
+      if (record.offset >= to) break;
+      batch.push(record);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
     }
-    if (out.length >= limit) break;
   }
-  return out;
+  if (batch.length > 0) yield batch;
+}
+
+/** The log no longer (or never) held a record the job planned to replay. */
+function missing(partition: number, offset: number, to: number): CascadeError {
+  return new CascadeError(
+    'OFFSET_OUT_OF_RANGE',
+    `partition ${partition} has no record at ${offset} (the job expected records up to ${to})`,
+    { retryable: false, details: { partition, offset, to } },
+  );
 }
