@@ -227,10 +227,13 @@ function encodeEntryInto(out: Buffer, at: number, offset: number, entry: OffsetI
   out.writeUInt32LE(0, at + 20);
 }
 
+const crcKey = Buffer.alloc(8);
+
 function entryCrc(entryHead: Buffer, offset: number): number {
-  const key = Buffer.alloc(8);
-  key.writeBigUInt64LE(BigInt(offset));
-  return crc32(entryHead.subarray(0, 16), crc32(key));
+  // u64 little-endian of a safe integer, without a BigInt per entry.
+  crcKey.writeUInt32LE(offset % 0x100000000, 0);
+  crcKey.writeUInt32LE(Math.floor(offset / 0x100000000), 4);
+  return crc32(entryHead.subarray(0, 16), crc32(crcKey));
 }
 
 function corrupt(message: string): CascadeError {

@@ -15,16 +15,30 @@ import {
   decodeRecord,
   fromAvro,
 } from './segment-container.ts';
-import { decodeTimeIndexEntry, TIME_INDEX_ENTRY_WIDTH, timeIndexScanStart } from './time-index.ts';
+import {
+  decodeTimeIndexEntry,
+  TIME_INDEX_ENTRY_WIDTH,
+  type TimeIndexEntry,
+  timeIndexScanStart,
+} from './time-index.ts';
 import type { LogRecord } from './types.ts';
 
 /** Bounds of one scan step: index entries per index read, bytes per segment read. */
 export interface ScanTuning {
   entriesPerRead: number;
   bytesPerRead: number;
+  /** Start the next chunk's reads before the current one is handed out. */
+  prefetch: boolean;
 }
 
-const DEFAULT_SCAN: ScanTuning = { entriesPerRead: 8192, bytesPerRead: 8 * 1024 * 1024 };
+const DEFAULT_SCAN: ScanTuning = {
+  entriesPerRead: 8192,
+  bytesPerRead: 8 * 1024 * 1024,
+  prefetch: true,
+};
+
+/** A time index up to this size is read whole (one read) instead of binary searched. */
+const WHOLE_TIME_INDEX_BYTES = 256 * 1024;
 
 /**
  * Reads the record at `offset` of a segment with exactly two ranged reads:
@@ -43,7 +57,7 @@ export async function readSegmentRecord(
   });
   checkLength(segment.offsetIndex.name, indexRead, start, start + OFFSET_INDEX_ENTRY_WIDTH - 1);
   const entry = decodeOffsetIndexEntry(indexRead.bytes, offset);
-  const [record] = await readEntries(store, segment, offset, [entry]);
+  const [record] = decodeEntries(segment, await fetchEntries(store, segment, offset, [entry]));
   return fromAvro(record!);
 }
 
@@ -59,7 +73,7 @@ export async function* scanSegment(
   from: number,
   tuning: Partial<ScanTuning> = {},
 ): AsyncGenerator<LogRecord[]> {
-  const { entriesPerRead, bytesPerRead } = { ...DEFAULT_SCAN, ...tuning };
+  const { entriesPerRead, bytesPerRead, prefetch } = { ...DEFAULT_SCAN, ...tuning };
   let entries: OffsetIndexEntry[] = [];
   let entriesFrom = from;
   let next = from;
@@ -93,21 +107,27 @@ export async function* scanSegment(
     next += take;
     return { first: at, entries: chosen };
   };
-  let pending = plan().then((p) => p && readEntries(store, segment, p.first, p.entries));
-  pending.catch(() => {});
+  // The next chunk's reads run while this chunk is decoded and handed out.
+  const fetchNext = () => {
+    const promise = plan().then((p) => p && fetchEntries(store, segment, p.first, p.entries));
+    promise.catch(() => {});
+    return promise;
+  };
+  let pending = fetchNext();
   for (;;) {
-    const values = await pending;
-    if (!values) return;
-    pending = plan().then((p) => p && readEntries(store, segment, p.first, p.entries));
-    pending.catch(() => {});
-    yield values.map(fromAvro);
+    const fetched = await pending;
+    if (!fetched) return;
+    if (prefetch) pending = fetchNext();
+    yield decodeEntries(segment, fetched).map(fromAvro);
+    if (!prefetch) pending = fetchNext();
   }
 }
 
 /**
  * First offset in the segment whose publish_time ≥ `time`, through the time
- * index (binary search, one ranged read per step) and a scan of at most one
- * sampling interval; undefined when the segment has none.
+ * index (read whole when small, else binary searched with one ranged read per
+ * step) and a scan of at most one sampling interval (one index read, one
+ * segment read); undefined when the segment has none.
  */
 export async function segmentOffsetForTime(
   store: ObjectStore,
@@ -116,18 +136,32 @@ export async function segmentOffsetForTime(
 ): Promise<number | undefined> {
   if (segment.maxPublishTimeMicros < time) return undefined;
   if (segment.minPublishTimeMicros >= time) return segment.base;
-  const start = await timeIndexScanStart(
-    time,
-    { base: segment.base, count: segment.timeIndex.entries },
-    async (j) => {
+  const index = { base: segment.base, count: segment.timeIndex.entries };
+  const name = segment.timeIndex.name;
+  const entriesBytes = index.count * TIME_INDEX_ENTRY_WIDTH;
+  let readEntry: (j: number) => Promise<TimeIndexEntry>;
+  if (segment.timeIndex.size <= WHOLE_TIME_INDEX_BYTES) {
+    const whole = await store.get(name, { range: { start: 0, end: entriesBytes - 1 } });
+    checkLength(name, whole, 0, entriesBytes - 1);
+    readEntry = async (j) => {
       const at = j * TIME_INDEX_ENTRY_WIDTH;
-      const read = await store.get(segment.timeIndex.name, {
+      return decodeTimeIndexEntry(whole.bytes.subarray(at, at + TIME_INDEX_ENTRY_WIDTH), j);
+    };
+  } else {
+    readEntry = async (j) => {
+      const at = j * TIME_INDEX_ENTRY_WIDTH;
+      const read = await store.get(name, {
         range: { start: at, end: at + TIME_INDEX_ENTRY_WIDTH - 1 },
       });
+      checkLength(name, read, at, at + TIME_INDEX_ENTRY_WIDTH - 1);
       return decodeTimeIndexEntry(read.bytes, j);
-    },
-  );
-  for await (const records of scanSegment(store, segment, start, { entriesPerRead: 1024 })) {
+    };
+  }
+  const start = await timeIndexScanStart(time, index, readEntry);
+  // The answer is at most one sampling interval after `start`.
+  const interval = Math.ceil(segment.records / index.count) + 1;
+  const tuning = { entriesPerRead: interval, prefetch: false };
+  for await (const records of scanSegment(store, segment, start, tuning)) {
     for (const record of records) {
       if (record.publishTimeMicros >= time) return record.offset;
     }
@@ -135,16 +169,22 @@ export async function segmentOffsetForTime(
   return undefined;
 }
 
-/**
- * Reads the bytes the entries of records first, first+1, … point at with ONE
- * ranged read and decodes them, checking each record's offset.
- */
-async function readEntries(
+/** The segment bytes under some consecutive index entries. */
+interface FetchedEntries {
+  first: number;
+  entries: OffsetIndexEntry[];
+  bytes: Buffer;
+  /** Segment position of bytes[0]. */
+  start: number;
+}
+
+/** Reads the bytes the entries of records first, first+1, … point at with ONE ranged read. */
+async function fetchEntries(
   store: ObjectStore,
   segment: SegmentEntry,
   first: number,
   entries: OffsetIndexEntry[],
-): Promise<AvroRecord[]> {
+): Promise<FetchedEntries> {
   const name = segment.data.name;
   const start = entries[0]!.position;
   const last = entries.at(-1)!;
@@ -153,6 +193,13 @@ async function readEntries(
   const read = await store.get(name, { range: { start, end } });
   checkLength(name, read, start, end);
   const bytes = Buffer.from(read.bytes.buffer, read.bytes.byteOffset, read.bytes.byteLength);
+  return { first, entries, bytes, start };
+}
+
+/** Decodes fetched records, checking each one's length and offset against its entry. */
+function decodeEntries(segment: SegmentEntry, fetched: FetchedEntries): AvroRecord[] {
+  const name = segment.data.name;
+  const { first, entries, bytes, start } = fetched;
   const out: AvroRecord[] = [];
   let blockAt = -1;
   let block: { data: Buffer; pos: number; ordinal: number; count: number } | undefined;

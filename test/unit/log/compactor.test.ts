@@ -102,7 +102,7 @@ for (const codec of ['null', 'deflate'] as const) {
       }
     });
 
-    it('costs exactly two ranged reads per random lookup with a warm manifest', async () => {
+    it('costs two ranged reads per random lookup and at most three per time lookup, warm', async () => {
       // Prepare
       const memory = new MemoryStore();
       const records = await writeTail(memory, stream, P, [50, 50, 50, 50, 5], { seed: 3 });
@@ -128,6 +128,13 @@ for (const codec of ['null', 'deflate'] as const) {
         assert.deepEqual(comparable(record), comparable(records[offset]!));
         assert.equal(store.ops.get, 2, store.names.join(', '));
         assert.equal(store.reads, 2, store.names.join(', '));
+      }
+      for (let i = 0; i < 20; i++) {
+        const t = records[Math.floor(random() * 200)]!.publishTimeMicros;
+        store.reset();
+        const found = await reader.offsetForTime(P, t);
+        assert.equal(found, records.find((r) => r.publishTimeMicros >= t)?.offset);
+        assert.ok(store.reads <= 3, `time lookup: ${store.names.join(', ')}`);
       }
     });
   });
