@@ -42,6 +42,8 @@ export interface GoTool {
   binary: string;
   /** Extra environment for `go build`. */
   env?: Record<string, string>;
+  /** Extra `go build` flags. */
+  flags?: string[];
 }
 
 export const GOOGLE_PROVIDER: GoTool = {
@@ -57,6 +59,7 @@ export const TRIVY: GoTool = {
   pkg: './cmd/trivy',
   binary: 'trivy',
   env: { GOEXPERIMENT: 'jsonv2' },
+  flags: ['-trimpath'],
 };
 
 export const OPENTOFU: GoTool = {
@@ -111,14 +114,10 @@ export async function ensureGoTool(
       });
     }
     const output = join(scratch, tool.binary);
-    await run(
-      'go',
-      ['build', '-buildvcs=false', '-trimpath', '-mod=readonly', '-o', output, tool.pkg],
-      {
-        cwd: moduleDir,
-        env: tool.env,
-      },
-    );
+    // No -trimpath by default: a plain build shares the Go build cache with a
+    // `go install` of the same version, which matters for the provider.
+    const flags = ['-buildvcs=false', '-mod=readonly', ...(tool.flags ?? [])];
+    await run('go', ['build', ...flags, '-o', output, tool.pkg], { cwd: moduleDir, env: tool.env });
     await mkdir(join(binary, '..'), { recursive: true });
     await rename(output, binary);
     const seconds = (Date.now() - started) / 1000;

@@ -72,11 +72,13 @@ locals {
     GOOGLE_CLOUD_PROJECT = var.project_id
   }
   api_env = {
-    CASCADE_STORAGE      = "gcs"
-    CASCADE_BUCKET       = local.log_bucket_name
-    CASCADE_STREAMS      = jsonencode(local.streams_document)
-    CASCADE_LOG_LEVEL    = var.log_level
-    GOOGLE_CLOUD_PROJECT = var.project_id
+    CASCADE_STORAGE                = "gcs"
+    CASCADE_BUCKET                 = local.log_bucket_name
+    CASCADE_STREAMS                = jsonencode(local.streams_document)
+    CASCADE_LOG_LEVEL              = var.log_level
+    CASCADE_API_TOKEN_SECRET       = local.api_token_version_name
+    CASCADE_SNAPSHOT_SUBSCRIPTIONS = local.snapshot_subscriptions
+    GOOGLE_CLOUD_PROJECT           = var.project_id
   }
   scheduler_env = {
     CASCADE_STORAGE      = "gcs"
@@ -84,5 +86,14 @@ locals {
     CASCADE_STREAMS      = jsonencode(local.streams_document)
     CASCADE_LOG_LEVEL    = var.log_level
     GOOGLE_CLOUD_PROJECT = var.project_id
+    # A tick stops starting work a minute before the function would be killed.
+    CASCADE_SCHEDULER_BUDGET_MS    = (var.scheduler.timeout_seconds - 60) * 1000
+    CASCADE_SNAPSHOT_SUBSCRIPTIONS = local.snapshot_subscriptions
+    CASCADE_RETENTION_DAYS         = var.log_retention_days == 0 ? "" : tostring(var.log_retention_days)
   }
+
+  # Cascade treats an empty variable as unset, which keeps these maps literal.
+  snapshot_subscriptions = var.enable_snapshots ? join(",", [
+    for name, s in local.push_streams : "projects/${var.project_id}/subscriptions/${var.name_prefix}-${name}"
+  ]) : ""
 }

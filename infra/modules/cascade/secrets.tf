@@ -26,6 +26,11 @@ locals {
     secret_id = google_secret_manager_secret.api_token[0].secret_id
     version   = google_secret_manager_secret_version.api_token[0].version
   } : var.api_token_secret
+
+  # The version the api function reads at cold start (CASCADE_API_TOKEN_SECRET):
+  # a version number, never "latest", so a new token takes effect with the
+  # apply that pins it. Empty: IAM invoker only.
+  api_token_version_name = local.api_token_ref == null ? "" : "projects/${var.project_id}/secrets/${local.api_token_ref.secret_id}/versions/${local.api_token_ref.version}"
 }
 
 # Only the api function reads the token.

@@ -87,8 +87,18 @@ variable "object_prefix" {
   }
 }
 
+variable "log_retention_days" {
+  description = "Cascade's own retention (CASCADE_RETENTION_DAYS): the scheduler deletes compacted segments whose newest record is older than this and advances the start offset. 0 keeps everything."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.log_retention_days >= 0 && floor(var.log_retention_days) == var.log_retention_days
+    error_message = "log_retention_days must be a whole number, 0 or more."
+  }
+}
+
 variable "retention_days" {
-  description = "Bucket retention policy in days (objects cannot be deleted or replaced before this age); 0 means none. Compaction deletes merged small objects, so a retention policy also keeps those until it expires."
+  description = "Bucket retention policy in days (objects cannot be deleted or replaced before this age); 0 means none. Compaction deletes merged small objects, so a retention policy also keeps those until it expires: prefer log_retention_days unless you need a compliance lock."
   type        = number
   default     = 0
   validation {
@@ -241,8 +251,8 @@ variable "scheduler" {
   })
   default = {}
   validation {
-    condition     = var.scheduler.timeout_seconds >= 1 && var.scheduler.timeout_seconds <= 3600 && var.scheduler.max_instances >= 1
-    error_message = "scheduler needs a timeout from 1 to 3600 seconds and at least one instance."
+    condition     = var.scheduler.timeout_seconds >= 120 && var.scheduler.timeout_seconds <= 3600 && var.scheduler.max_instances >= 1
+    error_message = "scheduler needs a timeout from 120 to 3600 seconds (a tick's budget is the timeout less a minute) and at least one instance."
   }
 }
 
