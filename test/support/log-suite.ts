@@ -84,7 +84,7 @@ export function logSuite(getBackend: () => LogBackend, options: LogSuiteOptions)
             first: 0,
             count: n,
             redeliver: [{ worker: (w + 1) % 4, every: 7, first: 0, count: n }],
-            concurrency: 200,
+            concurrency: 500,
             jitterMs: 20,
           }),
         ),
@@ -134,16 +134,18 @@ export function logSuite(getBackend: () => LogBackend, options: LogSuiteOptions)
             first: 0,
             count: perVictim,
             redeliver: v > 0 ? [{ worker: 9 + v, every: 1, first: 0, count: perVictim }] : [],
-            concurrency: 64,
+            concurrency: 200,
           }),
         );
-        for (let i = 0; i < 400 && victim.acks.length === 0; i++) await sleep(10);
+        // Kill it once it is committing: after its first ack, at a random moment.
+        for (let i = 0; i < 3000 && victim.acks.length === 0; i++) await sleep(10);
         await sleep(Math.random() * 300);
         victim.kill();
         await victim.done;
         acks.push(...victim.acks);
         t.diagnostic(`victim ${v} acked ${victim.acks.length} before SIGKILL`);
       }
+      assert.ok(acks.length > 0, 'the victims were killed while committing');
       // Then a fresh process is sent every victim's messages again, as
       // Pub/Sub would redeliver whatever was never acknowledged.
       const last = startWorker(
