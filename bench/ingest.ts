@@ -7,14 +7,15 @@
 //
 // Output: a table on stdout and bench/results/ingest.json in the shape of
 // shared/BENCHMARKS.md (metrics msgs_per_s, p50_ms, p99_ms, msgs_per_object,
-// data_objects_per_msg; cases <backend>/<N>conn).
+// data_objects_per_msg; cases <backend>/<N>conn, and noop/<case> for the
+// baseline measured right before each case).
 //
 // Flags: --quick (200 connections only, short runs); --duration=<s>.
 // Cases: <backend>/<N>conn use the default stream settings (1 partition);
 // <backend>/200conn/4part shows the effect of partitions on batch size.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type StreamConfig } from '../src/config/index.ts';
@@ -25,6 +26,7 @@ import {
   startFunction,
 } from '../test/integration/ingest/function-process.ts';
 import { type FakeGcs, startFakeGcs } from '../test/support/fake-gcs.ts';
+import { type BenchRow, writeReport } from './support/report.ts';
 
 const SUB = 'projects/bench/subscriptions/push';
 /** The benchmark stream: default batching, 1 partition unless a case says otherwise. */
@@ -160,57 +162,32 @@ async function countObjects(
   return { objects, records };
 }
 
-interface Row {
-  case: string;
-  metric: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-}
-
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const durationArg = process.argv.find((a) => a.startsWith('--duration='));
   const durationS = durationArg ? Number(durationArg.split('=')[1]) : quick ? 4 : 8;
   const connectionCounts = quick ? [200] : [50, 200, 500];
   const scratch = await mkdtemp(join(tmpdir(), 'cascade-bench-ingest-'));
-  const rows: Row[] = [];
-  const startedAt = new Date().toISOString();
+  const rows: BenchRow[] = [];
   let gcs: FakeGcs | undefined;
+  let noop: FunctionProcess | undefined;
   try {
-    const noop = await startFunction({
-      target: 'noop',
-      source: await noopSource(scratch),
-      env: {},
-    });
-    const baseline = new Map<number, LoadResult>();
-    try {
-      for (const connections of connectionCounts) {
-        const result = await load({ url: noop.url, connections, durationS, runId: 'noop' });
-        baseline.set(connections, result);
-        rows.push({
-          case: `noop/${connections}conn`,
-          metric: 'msgs_per_s',
-          value: result.ok / result.durationS,
-          unit: 'msgs/s',
-        });
-        rows.push({
-          case: `noop/${connections}conn`,
-          metric: 'p50_ms',
-          value: result.p50,
-          unit: 'ms',
-        });
-        rows.push({
-          case: `noop/${connections}conn`,
-          metric: 'p99_ms',
-          value: result.p99,
-          unit: 'ms',
-        });
+    // The no-op handler stays up all run and is measured right before each
+    // case at the same connection count: the machine is shared, so a
+    // baseline taken minutes earlier would not be comparable.
+    noop = await startFunction({ target: 'noop', source: await noopSource(scratch), env: {} });
+    const noopUrl = noop.url;
+    const measureBaseline = async (connections: number, forCase: string): Promise<LoadResult> => {
+      const result = await load({ url: noopUrl, connections, durationS, runId: 'noop' });
+      for (const [metric, value, unit] of [
+        ['msgs_per_s', result.ok / result.durationS, 'msgs/s'],
+        ['p50_ms', result.p50, 'ms'],
+        ['p99_ms', result.p99, 'ms'],
+      ] as const) {
+        rows.push({ case: `noop/${forCase}`, metric, value, unit });
       }
-    } finally {
-      await noop.stop();
-    }
+      return result;
+    };
     gcs = await startFakeGcs();
     // Every backend at every connection count with the default stream
     // settings (1 partition, 20 ms linger), plus 4-partition variants at 200
@@ -250,20 +227,20 @@ async function main(): Promise<void> {
           CASCADE_LOG_LEVEL: 'warn',
         },
       });
+      const base = await measureBaseline(connections, name);
       let result: LoadResult;
       try {
         result = await load({
           url: fn.url,
           connections,
           durationS,
-          runId: name.replace('/', '-'),
+          runId: name.replaceAll('/', '-'),
         });
       } finally {
         await fn.stop();
       }
       const { objects, records } = await countObjects(store, stream);
       await store.close();
-      const base = baseline.get(connections) as LoadResult;
       const value = result.ok / result.durationS;
       const baseValue = base.ok / base.durationS;
       rows.push({
@@ -309,26 +286,12 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await noop?.stop();
     await gcs?.stop();
     await rm(scratch, { recursive: true, force: true });
   }
 
-  const fmt = (v: number | undefined) =>
-    v === undefined ? '' : v >= 100 ? v.toFixed(0) : v.toFixed(2);
-  console.log('| case | metric | value | baseline (no-op) | ratio | unit |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of rows)
-    console.log(
-      `| ${r.case} | ${r.metric} | ${fmt(r.value)} | ${fmt(r.baseline)} | ${fmt(r.ratio)} | ${r.unit} |`,
-    );
-  const report = {
-    name: 'ingest',
-    startedAt,
-    machine: { cpus: cpus().length, node: process.version },
-    rows,
-  };
-  await mkdir(join(ROOT, 'bench/results'), { recursive: true });
-  await writeFile(join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeReport('ingest', rows);
 }
 
 const loadArg = process.argv.find((a) => a.startsWith('--load='));
