@@ -1,3 +1,4 @@
+export type { AppenderStats, AppenderTuning } from './appender-tuning.ts';
 export {
   COMPACTION_DEFAULTS,
   type CompactionPolicy,
@@ -19,11 +20,7 @@ export {
 } from './names.ts';
 export type { DataObjectMetadata } from './object-metadata.ts';
 export { decodeObjectMetadata, encodeObjectMetadata } from './object-metadata.ts';
-export type {
-  AppenderStats,
-  AppenderTuning,
-  PartitionAppenderOptions,
-} from './partition-appender.ts';
+export type { PartitionAppenderOptions } from './partition-appender.ts';
 export { PartitionAppender } from './partition-appender.ts';
 export type { ListedObject, ObjectIds } from './partition-scan.ts';
 export { listTail, readObjectIds, scanPartition } from './partition-scan.ts';

@@ -29,46 +29,23 @@
  * the commit protocol needs to advance anyway.
  */
 import { randomUUID } from 'node:crypto';
-import { CascadeError, hasCode } from '../errors.ts';
+import { CascadeError } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import {
+  type AppenderStats,
+  type AppenderTuning,
+  DEFAULT_TUNING,
+  emptyStats,
+} from './appender-tuning.ts';
+import { type CommitOutcome, createIfAbsent, probeName } from './commit-attempt.ts';
 import { buildDataObject } from './data-object.ts';
 import { DedupIndex } from './dedup-index.ts';
 import { writeHeadHint } from './head-hint.ts';
 import { headHintName, tailObjectName } from './names.ts';
-import { type ObjectIds, readObjectIds, scanPartition } from './partition-scan.ts';
+import { readObjectIds, scanPartition } from './partition-scan.ts';
 import { type PendingEntry, PendingQueue, validateMessage } from './pending-queue.ts';
 import type { AppendResult, LogMessage, StreamSettings } from './types.ts';
-
-/** Tuning that is not part of a stream's configuration. */
-export interface AppenderTuning {
-  /** Lost races per batch before the append fails with CONTENTION. */
-  maxLostRaces: number;
-  /** Consecutive storage failures per batch before the append fails. */
-  maxStorageRetries: number;
-  /** First backoff after a storage failure; doubles each time, full jitter. */
-  retryBaseMs: number;
-  /** Head hint writes per process and partition are at least this far apart. */
-  hintIntervalMs: number;
-}
-
-const DEFAULT_TUNING: AppenderTuning = {
-  maxLostRaces: 200,
-  maxStorageRetries: 6,
-  retryBaseMs: 25,
-  hintIntervalMs: 1000,
-};
-
-/** Counters for benchmarks and logs. */
-export interface AppenderStats {
-  commits: number;
-  attempts: number;
-  lostRaces: number;
-  records: number;
-  duplicates: number;
-  /** Head hint writes started. */
-  hintWrites: number;
-}
 
 export interface PartitionAppenderOptions {
   store: ObjectStore;
@@ -82,14 +59,7 @@ export interface PartitionAppenderOptions {
 /** Appends messages to one partition; see the comment at the top of this file. */
 export class PartitionAppender {
   readonly partition: number;
-  readonly stats: AppenderStats = {
-    commits: 0,
-    attempts: 0,
-    lostRaces: 0,
-    records: 0,
-    duplicates: 0,
-    hintWrites: 0,
-  };
+  readonly stats: AppenderStats = emptyStats();
   #store: ObjectStore;
   #stream: StreamSettings;
   #logger: Logger;
@@ -212,7 +182,7 @@ export class PartitionAppender {
       // backed off then cost one read each instead of a failed create.
       let outcome: Outcome | undefined;
       if (probe) {
-        const looked = await this.#probe(name);
+        const looked = await probeName(this.#store, name);
         if (looked !== 'free') outcome = looked;
       }
       const probed = outcome?.kind === 'taken';
@@ -223,7 +193,7 @@ export class PartitionAppender {
       }
       probe = false;
       if (outcome.kind === 'committed') {
-        this.#committed(base, this.#inflight, outcome.ingestMs);
+        this.#committed(base, this.#inflight, outcome.ingestMs ?? this.#clock());
         return;
       }
       if (outcome.kind === 'taken') {
@@ -266,17 +236,6 @@ export class PartitionAppender {
     });
   }
 
-  /** Reads the object at `name` if there is one. */
-  async #probe(name: string): Promise<Outcome | 'free'> {
-    try {
-      return { kind: 'taken', winner: await readObjectIds(this.#store, name) };
-    } catch (error) {
-      if (hasCode(error, 'NOT_FOUND')) return 'free';
-      if (error instanceof CascadeError && error.retryable) return { kind: 'failed', error };
-      throw error;
-    }
-  }
-
   /** Settles entries whose id is known or repeated; returns the ones to write. */
   #resolveDuplicates(batch: PendingEntry[]): PendingEntry[] {
     const unique: PendingEntry[] = [];
@@ -311,12 +270,8 @@ export class PartitionAppender {
     const name = tailObjectName(this.#stream, this.partition, base);
     this.stats.attempts++;
     const started = Date.now();
-    try {
-      await this.#store.put(name, bytes, {
-        ifGenerationMatch: 0,
-        metadata,
-        contentType: 'avro/binary',
-      });
+    const outcome = await createIfAbsent(this.#store, name, bytes, metadata);
+    if (outcome.kind === 'committed') {
       // One line per batch commit (the ingest issue's observability contract).
       this.#logger.info(
         {
@@ -328,19 +283,8 @@ export class PartitionAppender {
         },
         'batch committed',
       );
-      return { kind: 'committed', ingestMs };
-    } catch (error) {
-      if (hasCode(error, 'PRECONDITION_FAILED')) return { kind: 'taken' };
-      if (!(error instanceof CascadeError) || !error.retryable) throw error;
-      // Ambiguous: the object may exist (someone else's, or ours after all).
-      try {
-        await this.#store.head(name);
-        return { kind: 'taken' };
-      } catch (headError) {
-        if (hasCode(headError, 'NOT_FOUND')) return { kind: 'failed', error };
-        return { kind: 'failed', error: headError };
-      }
     }
+    return { ...outcome, ingestMs };
   }
 
   #committed(base: number, entries: PendingEntry[], ingestMs: number): void {
@@ -379,11 +323,7 @@ export class PartitionAppender {
   }
 }
 
-/** What a create (or a look at the name before one) found. */
-type Outcome =
-  | { kind: 'committed'; ingestMs: number }
-  | { kind: 'taken'; winner?: ObjectIds }
-  | { kind: 'failed'; error: unknown };
+type Outcome = CommitOutcome & { ingestMs?: number };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,11 +1,8 @@
 import { CascadeError } from '../errors.ts';
 import { type Logger, noopLogger } from '../observability/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
-import {
-  type AppenderStats,
-  type AppenderTuning,
-  PartitionAppender,
-} from './partition-appender.ts';
+import { type AppenderStats, type AppenderTuning, emptyStats } from './appender-tuning.ts';
+import { PartitionAppender } from './partition-appender.ts';
 import { partitionFor, partitionKeyOf } from './partitioner.ts';
 import type { AppendResult, LogMessage, StreamSettings } from './types.ts';
 
@@ -91,14 +88,7 @@ export class StreamWriter {
 
   /** Commit counters summed over this writer's appenders. */
   stats(): AppenderStats {
-    const total: AppenderStats = {
-      commits: 0,
-      attempts: 0,
-      lostRaces: 0,
-      records: 0,
-      duplicates: 0,
-      hintWrites: 0,
-    };
+    const total = emptyStats();
     for (const appender of this.#appenders.values()) {
       for (const key of Object.keys(total) as (keyof AppenderStats)[]) {
         total[key] += appender.stats[key];
