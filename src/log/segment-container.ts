@@ -166,7 +166,7 @@ export class ContainerWalker {
     }
     if (decoded.offset < 0) {
       if (this.#pending.byteLength > MAX_HEADER_BYTES) throw corrupt(`${this.#label}: no header`);
-      this.#needed = this.#pending.byteLength * 2;
+      this.#needed = this.#pending.byteLength + 1;
       return false;
     }
     const header = decoded.value as { magic: Buffer; meta: Record<string, Buffer>; sync: Buffer };

@@ -275,3 +275,34 @@ describe('compactor safety', () => {
     assert.equal(ageOnly.startOffset, records.length - 20, 'only compacted segments go');
   });
 });
+
+describe('container walking', () => {
+  it('finds the same records whatever the chunk sizes', async () => {
+    // Prepare
+    const { ContainerWalker } = await import('../../../src/log/segment-container.ts');
+    const store = new MemoryStore();
+    await writeTail(store, stream, P, [1], { seed: 1, dataBytes: 0 });
+    const [info] = await Array.fromAsync(store.list({ prefix: tailFolder(stream, P) }));
+    const bytes = (await store.get(info!.name)).bytes;
+
+    const sizes = [1, 3, bytes.byteLength];
+    for (let size = 50; size < bytes.byteLength; size += 31) sizes.push(size);
+    for (const size of sizes) {
+      // Act
+      const offsets: number[] = [];
+      const walker = new ContainerWalker('tail', (r) => offsets.push(r.value.offset));
+      for (let at = 0; at < bytes.byteLength; at += size)
+        walker.push(bytes.subarray(at, at + size));
+      walker.end();
+
+      // Assess
+      assert.deepEqual(offsets, [0], `chunks of ${size}`);
+    }
+    const cut = new ContainerWalker('tail', () => {});
+    cut.push(bytes.subarray(0, bytes.byteLength - 3));
+    assert.throws(
+      () => cut.end(),
+      (e: unknown) => hasCode(e, 'CORRUPT_DATA'),
+    );
+  });
+});
