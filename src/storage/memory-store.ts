@@ -1,6 +1,13 @@
 import { CascadeError } from '../errors.ts';
 import { validateNamePrefix, validateObjectName } from './names.ts';
-import { resolveRange } from './range.ts';
+import {
+  validateData,
+  validateDeleteOptions,
+  validateListOptions,
+  validatePutOptions,
+  validateSource,
+} from './options.ts';
+import { resolveRange, validateRange } from './range.ts';
 import type {
   DeleteOptions,
   GetOptions,
@@ -11,6 +18,8 @@ import type {
   ObjectStore,
   PutOptions,
 } from './types.ts';
+
+const STREAM_CHUNK_BYTES = 256 * 1024;
 
 interface Stored {
   info: ObjectInfo;
@@ -31,16 +40,23 @@ export class MemoryStore implements ObjectStore {
 
   async put(name: string, data: Uint8Array, options: PutOptions = {}) {
     validateObjectName(name);
+    validateData(data);
+    validatePutOptions(options);
+    return this.#commit(name, new Uint8Array(data), options);
+  }
+
+  /** Stores `bytes` (owned by the store from here on). */
+  #commit(name: string, bytes: Uint8Array, options: PutOptions = {}) {
     this.ops.put++;
     const existing = this.#objects.get(name);
     checkPrecondition(name, existing?.info.generation ?? 0, options.ifGenerationMatch);
     const generation = ++this.#generation;
     this.#objects.set(name, {
-      bytes: Uint8Array.from(data),
+      bytes,
       info: {
         name,
         generation,
-        size: data.byteLength,
+        size: bytes.byteLength,
         metadata: { ...(options.metadata ?? {}) },
         contentType: options.contentType ?? 'application/octet-stream',
         updated: new Date(),
@@ -50,13 +66,20 @@ export class MemoryStore implements ObjectStore {
   }
 
   async putStream(name: string, source: () => AsyncIterable<Uint8Array>, options?: PutOptions) {
+    validateObjectName(name);
+    validateSource(source);
+    validatePutOptions(options);
     const chunks: Uint8Array[] = [];
-    for await (const chunk of source()) chunks.push(chunk);
-    return this.put(name, Buffer.concat(chunks), options);
+    for await (const chunk of source()) {
+      validateData(chunk);
+      chunks.push(chunk);
+    }
+    return this.#commit(name, Buffer.concat(chunks), options);
   }
 
   async get(name: string, options: GetOptions = {}): Promise<GetResult> {
     validateObjectName(name);
+    validateRange(options?.range);
     this.ops.get++;
     const stored = this.#find(name);
     const { start, end } = resolveRange(options.range, stored.info.size);
@@ -73,8 +96,11 @@ export class MemoryStore implements ObjectStore {
     const { bytes, ...rest } = await this.get(name, options);
     return {
       ...rest,
+      // Chunked like the other backends, so consumers see the same shapes.
       stream: (async function* () {
-        if (bytes.byteLength > 0) yield bytes;
+        for (let at = 0; at < bytes.byteLength; at += STREAM_CHUNK_BYTES) {
+          yield bytes.subarray(at, at + STREAM_CHUNK_BYTES);
+        }
       })(),
     };
   }
@@ -87,6 +113,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
+    validateListOptions(options);
     const { prefix = '', startOffset, endOffset } = options;
     validateNamePrefix(prefix, 'prefix');
     this.ops.list++;
@@ -106,6 +133,7 @@ export class MemoryStore implements ObjectStore {
 
   async delete(name: string, options: DeleteOptions = {}) {
     validateObjectName(name);
+    validateDeleteOptions(options);
     this.ops.delete++;
     const stored = this.#find(name);
     checkPrecondition(name, stored.info.generation, options.ifGenerationMatch);
