@@ -282,8 +282,8 @@ describe('container walking', () => {
     const { ContainerWalker } = await import('../../../src/log/segment-container.ts');
     const store = new MemoryStore();
     await writeTail(store, stream, P, [1], { seed: 1, dataBytes: 0 });
-    const [info] = await Array.fromAsync(store.list({ prefix: tailFolder(stream, P) }));
-    const bytes = (await store.get(info!.name)).bytes;
+    const [name] = await names(store, tailFolder(stream, P));
+    const bytes = (await store.get(name!)).bytes;
 
     const sizes = [1, 3, bytes.byteLength];
     for (let size = 50; size < bytes.byteLength; size += 31) sizes.push(size);
