@@ -25,3 +25,12 @@ http(
   'scheduler',
   schedulerHttp(lazy(() => createSchedulerRuntime(configFromProcess(), { openStore }))),
 );
+
+/**
+ * Flushes the ingest writers (every waiting push gets its answer) and
+ * releases the store. functions-framework's CLI exits at once on SIGTERM, so
+ * a host that stops cleanly (the local stack's function host) calls this.
+ */
+export function shutdown(): Promise<void> {
+  return runtime.close();
+}
