@@ -56,6 +56,9 @@ export interface PartitionAppenderOptions {
   tuning?: Partial<AppenderTuning>;
 }
 
+/** A head not confirmed for this long is found again by a scan before the next commit. */
+const HEAD_MAX_IDLE_MS = 5 * 60 * 1000;
+
 /** Appends messages to one partition; see the comment at the top of this file. */
 export class PartitionAppender {
   readonly partition: number;
@@ -74,6 +77,8 @@ export class PartitionAppender {
   #running: Promise<void> | undefined;
   #closing = false;
   #lastHintAt = Number.NEGATIVE_INFINITY;
+  /** When #head was last confirmed by a scan, a commit or a lost race. */
+  #headSeenAt = Number.NEGATIVE_INFINITY;
   #hintWrite: Promise<void> | undefined;
 
   constructor(options: PartitionAppenderOptions) {
@@ -152,7 +157,12 @@ export class PartitionAppender {
   }
 
   async #ensureHead(): Promise<void> {
-    if (this.#head !== undefined) return;
+    // A head idle for long may lie below objects that compaction has since
+    // merged and deleted; creating there would succeed and lose the batch.
+    // Rescanning well within the compactor's minimum object age plus grace
+    // period (see Compactor) keeps that from happening.
+    const fresh = this.#clock() - this.#headSeenAt < HEAD_MAX_IDLE_MS;
+    if (this.#head !== undefined && fresh) return;
     const windowStart = this.#clock() - this.#stream.dedupWindowMs;
     const { head, recent } = await scanPartition(
       this.#store,
@@ -162,6 +172,7 @@ export class PartitionAppender {
     );
     for (const object of recent) this.#dedup.add(object.base, object.messageIds, object.ingestMs);
     this.#head = head;
+    this.#headSeenAt = this.#clock();
     this.#logger.debug({ partition: this.partition, head, recent: recent.length }, 'head found');
   }
 
@@ -208,6 +219,7 @@ export class PartitionAppender {
         }
         this.#dedup.add(winner.base, winner.messageIds, winner.ingestMs);
         this.#head = winner.base + winner.count;
+        this.#headSeenAt = this.#clock();
         storageFailures = 0;
         probe = true;
         if (probed) {
@@ -294,6 +306,7 @@ export class PartitionAppender {
       ingestMs,
     );
     this.#head = Math.max(this.#head ?? 0, base + entries.length);
+    this.#headSeenAt = this.#clock();
     this.stats.commits++;
     this.stats.records += entries.length;
     entries.forEach((entry, i) => {

@@ -306,3 +306,48 @@ describe('container walking', () => {
     );
   });
 });
+
+describe('compaction beside appenders', () => {
+  it('an appender idle past the grace period finds the head again instead of reusing a deleted name', async () => {
+    // Prepare
+    const { PartitionAppender } = await import('../../../src/log/partition-appender.ts');
+    const { noopLogger } = await import('../../../src/observability/index.ts');
+    const store = new MemoryStore();
+    let now = 1_800_000_000_000;
+    const clock = () => now;
+    const appender = () =>
+      new PartitionAppender({ store, stream, partition: P, logger: noopLogger, clock, tuning: {} });
+    const message = (id: string) => ({
+      messageId: id,
+      publishTimeMicros: now * 1000,
+      orderingKey: '',
+      attributes: {},
+      data: Buffer.from(id),
+      subscription: 'projects/p/subscriptions/s',
+      deliveryAttempt: null,
+    });
+    const idle = appender();
+    const busy = appender();
+    assert.equal((await idle.append(message('first'))).offset, 0);
+    for (let i = 0; i < 8; i++) await busy.append(message(`busy-${i}`));
+    const compactor = new Compactor({ store, stream, clock, policy: policy({ graceMs: 60_000 }) });
+
+    // Act
+    now += 60_000;
+    await compactor.compact(P);
+    now += 61_000;
+    const swept = await compactor.compact(P);
+    now += 6 * 60_000;
+    const late = await idle.append(message('late'));
+    await Promise.all([idle.close(), busy.close()]);
+
+    // Assess
+    assert.ok(swept.deleted.length > 0, 'the merged objects are gone');
+    assert.equal(late.offset, 9);
+    const all = await readAll(new LogReader({ store, stream }), 0);
+    assert.deepEqual(
+      all.map((r) => r.messageId),
+      ['first', ...Array.from({ length: 8 }, (_, i) => `busy-${i}`), 'late'],
+    );
+  });
+});
