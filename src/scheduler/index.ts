@@ -7,3 +7,4 @@ export {
   type SnapshotPolicy,
 } from './snapshot-rotation.ts';
 export { runTick, type TickDependencies, type TickResult } from './tick.ts';
+export { startSchedulerTimer } from './timer.ts';
