@@ -31,8 +31,8 @@ const RAW_SECONDS = quick ? 1 : 2;
 /** Messages per case, split over the processes. */
 const TOTAL = {
   fs: quick ? 4_000 : 32_000,
-  gcs: quick ? 2_000 : 8_000,
-  'gcs+40ms': quick ? 2_000 : 8_000,
+  gcs: quick ? 1_000 : 6_000,
+  'gcs+40ms': quick ? 1_000 : 6_000,
 } as const;
 
 type Backend = keyof typeof TOTAL;
