@@ -7,12 +7,12 @@ import {
   OFFSET_INDEX_ENTRY_WIDTH,
   type OffsetIndexEntry,
 } from './offset-index.ts';
+import { decodeRecordView } from './record-decoder.ts';
 import {
   type AvroRecord,
   blockData,
   corrupt,
   decodeBlockHeader,
-  decodeRecord,
   fromAvro,
 } from './segment-container.ts';
 import {
@@ -208,7 +208,7 @@ function decodeEntries(segment: SegmentEntry, fetched: FetchedEntries): AvroReco
     let value: AvroRecord;
     if (segment.codec === 'null') {
       const at = entry.position - start;
-      const decoded = decodeRecord(bytes, at, name);
+      const decoded = decodeRecordView(bytes, at, name);
       if (decoded.next - at !== entry.length) {
         throw corrupt(`${name}: record ${offset} is not ${entry.length} bytes long`);
       }
@@ -232,11 +232,11 @@ function decodeEntries(segment: SegmentEntry, fetched: FetchedEntries): AvroReco
       if (entry.ordinal >= b.count || entry.ordinal < b.ordinal) {
         throw corrupt(`${name}: ordinal ${entry.ordinal} of record ${offset} is not in its block`);
       }
-      let decoded = decodeRecord(b.data, b.pos, name);
+      let decoded = decodeRecordView(b.data, b.pos, name);
       while (b.ordinal < entry.ordinal) {
         b.pos = decoded.next;
         b.ordinal++;
-        decoded = decodeRecord(b.data, b.pos, name);
+        decoded = decodeRecordView(b.data, b.pos, name);
       }
       value = decoded.value;
       b.pos = decoded.next;
