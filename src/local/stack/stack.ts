@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
 import { loadConfig } from '../../config/index.ts';
 import { googleClientOptions, resolveCredentials } from '../../credentials/index.ts';
 import { CascadeError } from '../../errors.ts';
@@ -50,18 +49,39 @@ function wantedPorts(options: StackOptions): WantedPort[] {
   return ports;
 }
 
+/**
+ * Creates the bucket on a Cloud Storage emulator (a fresh one has none) with
+ * one JSON API call; 409 means it is there already. A plain request because
+ * the Storage client mixes STORAGE_EMULATOR_HOST into its own endpoint.
+ */
 async function ensureEmulatorBucket(bucket: string, emulatorHost: string, projectId: string) {
-  const apiEndpoint = /^https?:\/\//.test(emulatorHost) ? emulatorHost : `http://${emulatorHost}`;
-  const storage = new Storage({ apiEndpoint, projectId });
+  const base = (/^https?:\/\//.test(emulatorHost) ? emulatorHost : `http://${emulatorHost}`)
+    .replace(/\/+$/, '')
+    .replace(/\/storage\/v1$/, '');
+  let status: number;
   try {
-    await storage.createBucket(bucket);
+    const response = await fetch(`${base}/storage/v1/b?project=${encodeURIComponent(projectId)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: bucket }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    await response.arrayBuffer();
+    status = response.status;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 409) {
-      throw new CascadeError('UNAVAILABLE', `could not create bucket ${bucket} on ${apiEndpoint}`, {
+    throw new CascadeError('UNAVAILABLE', `STORAGE_EMULATOR_HOST=${emulatorHost} does not answer`, {
+      retryable: false,
+      cause: error,
+    });
+  }
+  if (status !== 200 && status !== 409) {
+    throw new CascadeError(
+      'UNAVAILABLE',
+      `could not create bucket ${bucket} on ${base}: HTTP ${status}`,
+      {
         retryable: false,
-        cause: error,
-      });
-    }
+      },
+    );
   }
 }
 
