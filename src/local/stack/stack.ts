@@ -108,7 +108,8 @@ export async function startStack(options: StackOptions, io: StackIo): Promise<Ru
   let stopping: Promise<number> | undefined;
   const stop = (exitCode = 0): Promise<number> => {
     stopping ??= (async () => {
-      io.print('[stack] stopping: flushing pending batches, then stopping Pub/Sub');
+      const started = cleanups.length > 0;
+      if (started) io.print('[stack] stopping: flushing pending batches, then stopping Pub/Sub');
       let code = exitCode;
       // Newest first: publishers, functions, then the emulator they depend on.
       for (const cleanup of cleanups.reverse()) {
@@ -119,7 +120,7 @@ export async function startStack(options: StackOptions, io: StackIo): Promise<Ru
           code = code === 0 ? 1 : code;
         }
       }
-      io.print('[stack] stopped');
+      if (started) io.print('[stack] stopped');
       finish(code);
       return code;
     })();
