@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { killAllWorkers } from '../../support/log-harness.ts';
 import { openTestStore, type TestStoreSpec } from '../../support/log-stores.ts';
 import { type LogBackend, logSuite } from '../../support/log-suite.ts';
 
@@ -16,8 +17,10 @@ before(async () => {
 });
 
 after(async () => {
+  // Workers left by a failed case must be gone before their files are removed.
+  killAllWorkers();
   await backend?.store.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  if (root) await rm(root, { recursive: true, force: true, maxRetries: 5 });
 });
 
 logSuite(() => backend!, { messagesPerProcess: Number(process.env.LOG_IT_MESSAGES ?? 20_000) });

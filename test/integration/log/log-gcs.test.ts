@@ -31,6 +31,7 @@ before(async () => {
 });
 
 after(async () => {
+  killAllWorkers();
   await proxy?.close();
   await backend?.store.close();
   await gcs?.stop();
