@@ -9,6 +9,7 @@ import { type FaultProxy, gcsRequests, startFaultProxy } from '../../support/fau
 import {
   checkLog,
   checkWithPythonAvro,
+  killAllWorkers,
   readStream,
   startWorker,
 } from '../../support/log-harness.ts';
