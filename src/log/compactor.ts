@@ -3,10 +3,9 @@ import type { Logger } from '../observability/index.ts';
 import { noopLogger } from '../observability/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { type Manifest, readManifest, type SegmentEntry, writeManifest } from './manifest.ts';
-import { parseTailObjectName, tailFolder, tailObjectName } from './names.ts';
-import { decodeObjectMetadata } from './object-metadata.ts';
 import { collectGarbage, deleteDue } from './segment-cleanup.ts';
 import { manifestName, segmentObjectNames } from './segment-names.ts';
+import { planSegment } from './segment-planner.ts';
 import {
   type BuiltSegment,
   type SegmentFormat,
@@ -24,6 +23,10 @@ import type { StreamSettings } from './types.ts';
  * compacted once it is older than `minObjectAgeMs` (by default the stream's
  * dedup window), so the message ids dedup reads from tail headers are still
  * there for as long as dedup needs them.
+ *
+ * Appenders rescan their head after five idle minutes; `minObjectAgeMs +
+ * graceMs` must stay well above that, or an idle appender could re-create the
+ * name of a merged object that was already deleted.
  */
 export interface CompactionPolicy {
   /** A segment is cut once it holds this many bytes of tail objects… */
@@ -66,14 +69,6 @@ export interface CompactionResult {
   /** True when another compactor won a manifest race and this run stopped. */
   yielded: boolean;
   tailStart: number;
-}
-
-interface TailObject {
-  name: string;
-  base: number;
-  count: number;
-  size: number;
-  ingestMs: number;
 }
 
 /**
@@ -128,7 +123,14 @@ export class Compactor {
     const created: SegmentEntry[] = [];
     let yielded = false;
     for (let i = 0; i < this.policy.maxSegmentsPerRun && !yielded; i++) {
-      const plan = await this.#plan(partition, current.manifest.tailStart);
+      const plan = await planSegment(
+        this.#store,
+        this.#stream,
+        partition,
+        current.manifest.tailStart,
+        this.policy,
+        this.#clock(),
+      );
       if (!plan) break;
       let entry: SegmentEntry;
       try {
@@ -236,81 +238,6 @@ export class Compactor {
       ],
       updatedAtMs: Math.floor(this.#clock()),
     };
-  }
-
-  /**
-   * Picks the next group of tail objects from `tailStart`: full (target bytes
-   * or records reached) or, when short, old enough; never the newest object.
-   */
-  async #plan(partition: number, tailStart: number): Promise<SegmentPlan | undefined> {
-    const now = this.#clock();
-    const group: TailObject[] = [];
-    let bytes = 0;
-    let records = 0;
-    let full = false;
-    let hasNewer = false;
-    for await (const object of this.#listTail(partition, tailStart)) {
-      if (full) {
-        hasNewer = true;
-        break;
-      }
-      if (now - object.ingestMs < this.policy.minObjectAgeMs) {
-        hasNewer = true;
-        break;
-      }
-      if (group.length > 0 && records + object.count > this.policy.targetSegmentRecords) {
-        full = true;
-        hasNewer = true;
-        break;
-      }
-      group.push(object);
-      bytes += object.size;
-      records += object.count;
-      full = bytes >= this.policy.targetSegmentBytes || records >= this.policy.targetSegmentRecords;
-    }
-    if (!hasNewer && group.length > 0) {
-      // The newest object stays in the tail (see CompactionPolicy).
-      const newest = group.pop()!;
-      bytes -= newest.size;
-      records -= newest.count;
-      full = false;
-    }
-    const first = group[0];
-    if (!first) return undefined;
-    if (!full && now - first.ingestMs < this.policy.maxTailAgeMs) return undefined;
-    return {
-      base: first.base,
-      end: first.base + records,
-      sources: group.map(({ name, base, count }) => ({ name, base, count })),
-    };
-  }
-
-  /** Tail objects from `tailStart` on, with sizes, checked for contiguity. */
-  async *#listTail(partition: number, tailStart: number): AsyncGenerator<TailObject> {
-    let expected = tailStart;
-    for await (const info of this.#store.list({
-      prefix: tailFolder(this.#stream, partition),
-      startOffset: tailObjectName(this.#stream, partition, tailStart),
-      pageSize: 1000,
-    })) {
-      const base = parseTailObjectName(info.name);
-      if (base === undefined) continue;
-      const meta = decodeObjectMetadata(info.name, info.metadata);
-      if (base !== expected || meta.baseOffset !== base) {
-        throw new CascadeError('CORRUPT_DATA', `${info.name}: tail is not contiguous`, {
-          retryable: false,
-          details: { name: info.name, expected, base },
-        });
-      }
-      expected = base + meta.recordCount;
-      yield {
-        name: info.name,
-        base,
-        count: meta.recordCount,
-        size: info.size,
-        ingestMs: meta.ingestTimeMicros / 1000,
-      };
-    }
   }
 }
 
