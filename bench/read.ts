@@ -33,12 +33,12 @@ const RECORD_BYTES = 4096;
 const PER_OBJECT = 250;
 /** Tail objects written per backend (records = objects × PER_OBJECT). */
 const OBJECTS = {
-  fs: quick ? 20 : 200,
-  gcs: quick ? 10 : 80,
-  'gcs+40ms': quick ? 4 : 24,
+  fs: quick ? 12 : 200,
+  gcs: quick ? 6 : 80,
+  'gcs+40ms': quick ? 3 : 24,
 } as const;
-const LOOKUPS = { fs: quick ? 200 : 2000, gcs: quick ? 100 : 600, 'gcs+40ms': quick ? 10 : 50 };
-const TIME_LOOKUPS = { fs: quick ? 30 : 300, gcs: quick ? 20 : 100, 'gcs+40ms': quick ? 4 : 15 };
+const LOOKUPS = { fs: quick ? 150 : 2000, gcs: quick ? 60 : 600, 'gcs+40ms': quick ? 8 : 50 };
+const TIME_LOOKUPS = { fs: quick ? 20 : 300, gcs: quick ? 10 : 100, 'gcs+40ms': quick ? 3 : 15 };
 type Backend = keyof typeof OBJECTS;
 
 /** Names and sizes of the objects holding the partition now (segments, then the tail). */
