@@ -87,7 +87,7 @@ function checkLog(partitions: LogRecord[][], sent: Map<string, SentMessage>): vo
   assert.equal(seen.size, sent.size);
 }
 
-describe('npm start: the local stack end to end', { timeout: 240_000 }, () => {
+describe('npm start: the local stack end to end', { timeout: 300_000 }, () => {
   let dir: string;
   let stack: StackProcess;
   let pubsub: PubSub;
@@ -134,7 +134,9 @@ describe('npm start: the local stack end to end', { timeout: 240_000 }, () => {
     );
     assert.match(
       text,
-      new RegExp(`PUBSUB_EMULATOR_HOST=127\\.0\\.0\\.1:${stack.ports.pubsub} node -e`),
+      new RegExp(
+        `PUBSUB_EMULATOR_HOST=127\\.0\\.0\\.1:${stack.ports.pubsub} METADATA_SERVER_DETECTION=none node -e`,
+      ),
     );
   });
 

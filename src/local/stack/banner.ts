@@ -32,7 +32,11 @@ function pubsubLine(info: BannerInfo): string {
 /** The one-liner that publishes a message to the demo topic from the repository folder. */
 export function publishCommand(info: BannerInfo): string {
   const { projectId, stream } = info.options;
-  const env = info.pubsubHost === undefined ? '' : `PUBSUB_EMULATOR_HOST=${info.pubsubHost} `;
+  // Against an emulator the client would still probe the GCE metadata server and warn.
+  const env =
+    info.pubsubHost === undefined
+      ? ''
+      : `PUBSUB_EMULATOR_HOST=${info.pubsubHost} METADATA_SERVER_DETECTION=none `;
   return (
     `${env}node -e "new (require('@google-cloud/pubsub').PubSub)({projectId:'${projectId}'})` +
     `.topic('${stream.topic}',{messageOrdering:true})` +

@@ -148,7 +148,10 @@ describe('banner', () => {
 
   it('the publish command targets the topic and the emulator', () => {
     const command = publishCommand(info(['--topic=orders', '--project=p-1234']));
-    assert.match(command, /^PUBSUB_EMULATOR_HOST=127\.0\.0\.1:8085 node -e "/);
+    assert.match(
+      command,
+      /^PUBSUB_EMULATOR_HOST=127\.0\.0\.1:8085 METADATA_SERVER_DETECTION=none node -e "/,
+    );
     assert.match(command, /projectId:'p-1234'/);
     assert.match(command, /topic\('orders'/);
   });
