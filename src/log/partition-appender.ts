@@ -170,6 +170,8 @@ export class PartitionAppender {
       this.partition,
       windowStart,
     );
+    // The scan covers the whole window, so it replaces what we knew.
+    this.#dedup = new DedupIndex(this.#stream.dedupWindowMs);
     for (const object of recent) this.#dedup.add(object.base, object.messageIds, object.ingestMs);
     this.#head = head;
     this.#headSeenAt = this.#clock();
