@@ -77,6 +77,16 @@ variable "bucket_location" {
   default     = null
 }
 
+variable "kms_key_name" {
+  description = "Cloud KMS key (projects/P/locations/L/keyRings/R/cryptoKeys/K) for customer-managed encryption of both buckets; null keeps Google-managed encryption. The Cloud Storage service agent is granted use of this key only."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.kms_key_name == null || can(regex("^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$", var.kms_key_name))
+    error_message = "kms_key_name must be projects/P/locations/L/keyRings/R/cryptoKeys/K."
+  }
+}
+
 variable "object_prefix" {
   description = "Prefix of every object Cascade writes in the log bucket: empty, or path segments each ending in /."
   type        = string

@@ -32,6 +32,7 @@ const RESOURCE_LEVEL_IAM = new Set([
   'google_secret_manager_secret_iam_member',
   'google_cloud_run_v2_service_iam_member',
   'google_service_account_iam_member',
+  'google_kms_crypto_key_iam_member',
 ]);
 
 const PRIMITIVE_ROLES = new Set(['roles/owner', 'roles/editor', 'roles/viewer']);
