@@ -4,8 +4,8 @@
 // Cloud Storage on fake-gcs-server (GcsStore), and the same through the fault
 // proxy adding 40 ms to every request (`gcs+40ms`, about real Cloud Storage's
 // latency) — for 1 KiB and 8 MiB objects. Each rate sits beside a baseline
-// measured in the same run: plain file I/O of the same bytes with the same
-// concurrency:
+// measured in the same run, in slices alternating with the value's: plain
+// file I/O of the same bytes with the same concurrency:
 //   put  → open(wx) + write + fsync + close of a new file (as durable as a
 //          store put, without the store's protocol)
 //   get  → readFile of the file
@@ -23,7 +23,9 @@ import { type BenchRow, writeReport } from './support/report.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** Seconds per side (value, baseline) of each row. */
 const SECONDS = quick ? 0.4 : 2.5;
+const SLICES = quick ? 2 : 5;
 const CONCURRENCY = 4;
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -43,44 +45,40 @@ const SHAPES: Shape[] = [
 const OPS = ['put', 'get', 'head', 'list'] as const;
 type Op = (typeof OPS)[number];
 
-/** Runs `op` from CONCURRENCY loops for SECONDS (or `maxOps`), returns ops/s. */
-async function rate(
-  op: (i: number) => Promise<unknown>,
-  maxOps = Number.POSITIVE_INFINITY,
-): Promise<number> {
-  for (let i = 0; i < Math.min(3, maxOps); i++) await op(-1 - i); // warm-up
-  let next = 0;
-  let done = 0;
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline && next < maxOps) {
-        await op(next++);
-        done++;
-      }
-    }),
-  );
-  return done / ((performance.now() - started) / 1000);
-}
+type OpFn = (i: number) => Promise<unknown>;
 
-/** Plain file I/O of the same bytes: the baseline of every row. */
-async function baselines(dir: string, shape: Shape, data: Buffer): Promise<Record<Op, number>> {
-  const folder = join(dir, `plain-${shape.label}`);
-  await mkdir(join(folder, 'listed'), { recursive: true });
-  for (let i = 0; i < shape.listed; i++)
-    await writeDurably(join(folder, 'listed', String(i)), data);
-  const put = await rate((i) => writeDurably(join(folder, `put-${i}`), data), shape.maxPuts);
-  const get = await rate((i) =>
-    readFile(join(folder, 'listed', String(Math.abs(i) % shape.listed))),
-  );
-  const head = await rate((i) => stat(join(folder, 'listed', String(Math.abs(i) % shape.listed))));
-  const list = await rate(async () => {
-    const names = (await readdir(join(folder, 'listed'))).sort();
-    for (const name of names) await stat(join(folder, 'listed', name));
-  });
-  await rm(folder, { recursive: true, force: true });
-  return { put, get, head, list };
+/**
+ * Measures `value` and `baseline` in alternating slices (SLICES of each), so
+ * both see the same machine: shared machines are noisy, and a baseline
+ * measured a minute apart from its value would make the ratio noise.
+ * Each side runs CONCURRENCY loops; `maxOps` bounds each side's total.
+ */
+async function paired(value: OpFn, baseline: OpFn, maxOps = Number.POSITIVE_INFINITY) {
+  const sides = [
+    { op: value, next: 0, done: 0, seconds: 0 },
+    { op: baseline, next: 0, done: 0, seconds: 0 },
+  ];
+  for (const side of sides) for (let i = 1; i <= 3; i++) await side.op(-i); // warm-up
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (const side of sides) {
+      const started = performance.now();
+      const deadline = started + (SECONDS * 1000) / SLICES;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (
+            performance.now() < deadline &&
+            side.next < maxOps / SLICES + slice * (maxOps / SLICES)
+          ) {
+            await side.op(side.next++);
+            side.done++;
+          }
+        }),
+      );
+      side.seconds += (performance.now() - started) / 1000;
+    }
+  }
+  const [v, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  return { value: v.done / v.seconds, baseline: b.done / b.seconds };
 }
 
 async function writeDurably(path: string, data: Buffer): Promise<void> {
@@ -93,32 +91,48 @@ async function writeDurably(path: string, data: Buffer): Promise<void> {
   }
 }
 
-async function measure(
-  store: ObjectStore,
-  run: string,
-  shape: Shape,
-  data: Buffer,
-): Promise<Record<Op, number>> {
+/** Measures one backend for one shape: every op beside its plain-file baseline. */
+async function measure(store: ObjectStore, dir: string, run: string, shape: Shape, data: Buffer) {
   const prefix = `bench/${run}/${shape.label}/`;
+  const plain = join(dir, `plain-${run}-${shape.label}`);
+  await mkdir(join(plain, 'listed'), { recursive: true });
   await Promise.all(
-    Array.from({ length: shape.listed }, (_, i) =>
-      store.put(`${prefix}listed/${String(i).padStart(4, '0')}`, data),
-    ),
+    Array.from({ length: shape.listed }, async (_, i) => {
+      await store.put(`${prefix}listed/${String(i).padStart(4, '0')}`, data);
+      await writeDurably(join(plain, 'listed', String(i)), data);
+    }),
   );
   const listedName = (i: number) =>
     `${prefix}listed/${String(Math.abs(i) % shape.listed).padStart(4, '0')}`;
-  const put = await rate(
-    (i) => store.put(`${prefix}put/${i < 0 ? `warm${-i}` : i}`, data, { ifGenerationMatch: 0 }),
-    shape.maxPuts,
-  );
-  const get = await rate((i) => store.get(listedName(i)));
-  const head = await rate((i) => store.head(listedName(i)));
-  const list = await rate(async () => {
-    let count = 0;
-    for await (const _ of store.list({ prefix: `${prefix}listed/` })) count++;
-    if (count !== shape.listed) throw new Error(`listed ${count}, expected ${shape.listed}`);
-  });
-  return { put, get, head, list };
+  const listedFile = (i: number) => join(plain, 'listed', String(Math.abs(i) % shape.listed));
+  const results: Record<Op, { value: number; baseline: number }> = {
+    put: await paired(
+      (i) => store.put(`${prefix}put/${i < 0 ? `warm${-i}` : i}`, data, { ifGenerationMatch: 0 }),
+      (i) => writeDurably(join(plain, `put-${i < 0 ? `warm${-i}` : i}`), data),
+      shape.maxPuts,
+    ),
+    get: await paired(
+      (i) => store.get(listedName(i)),
+      (i) => readFile(listedFile(i)),
+    ),
+    head: await paired(
+      (i) => store.head(listedName(i)),
+      (i) => stat(listedFile(i)),
+    ),
+    list: await paired(
+      async () => {
+        let count = 0;
+        for await (const _ of store.list({ prefix: `${prefix}listed/` })) count++;
+        if (count !== shape.listed) throw new Error(`listed ${count}, expected ${shape.listed}`);
+      },
+      async () => {
+        const names = (await readdir(join(plain, 'listed'))).sort();
+        for (const name of names) await stat(join(plain, 'listed', name));
+      },
+    ),
+  };
+  await rm(plain, { recursive: true, force: true });
+  return results;
 }
 
 const rows: BenchRow[] = [];
@@ -162,21 +176,16 @@ try {
   for (const backend of backends) stores.set(backend.name, await backend.store());
   for (const shape of SHAPES) {
     const data = randomBytes(shape.bytes);
-    const baseline = await baselines(dir, shape, data);
     for (const [name, store] of stores) {
       const started = performance.now();
-      const measured = await measure(
-        store,
-        `${name.replace('+', '-')}-${Date.now().toString(36)}`,
-        shape,
-        data,
-      );
+      const run = `${name.replace('+', '-')}-${Date.now().toString(36)}`;
+      const measured = await measure(store, dir, run, shape, data);
       for (const op of OPS) {
         rows.push({
           case: `${name}/${op}-${shape.label}`,
           metric: 'ops_per_s',
-          value: measured[op],
-          baseline: baseline[op],
+          value: measured[op].value,
+          baseline: measured[op].baseline,
           unit: 'ops/s',
         });
       }

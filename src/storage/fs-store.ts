@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type FileHandle,
-  link,
-  open,
-  readFile,
-  rename,
-  rmdir,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { type FileHandle, link, open, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CascadeError } from '../errors.ts';
@@ -17,13 +8,18 @@ import { encodeEntry, namePieces } from './fs-layout.ts';
 import { walkObjects } from './fs-list.ts';
 import { FileLocks } from './fs-lock.ts';
 import {
-  decodeHeader,
-  encodeHeader,
-  encodeMeta,
-  FIXED_HEADER_BYTES,
-  metaLengthOf,
-  type RecordHeader,
-} from './fs-record.ts';
+  checkPrecondition,
+  checksumMismatch,
+  headAt,
+  liveGeneration,
+  notFound,
+  preconditionFailed,
+  readHeader,
+  streamData,
+  toInfo,
+} from './fs-object.ts';
+import { encodeHeader, encodeMeta, FIXED_HEADER_BYTES, type RecordHeader } from './fs-record.ts';
+import { openRoot } from './fs-root.ts';
 import { validateNamePrefix, validateObjectName } from './names.ts';
 import {
   copyMetadata,
@@ -55,14 +51,6 @@ export interface FsStoreOptions {
   /** Bytes per chunk yielded by getStream. */
   streamChunkBytes?: number;
 }
-
-/**
- * The store's own marker file. `version` is the on-disk layout version:
- * fs-layout.ts (names → paths) and fs-record.ts (one file per object) both
- * describe version 1.
- */
-const MARKER = 'cascade-store.json';
-const LAYOUT = { format: 'cascade-fs-store', version: 1 } as const;
 
 /**
  * The filesystem backend: the embedded default for local mode and tests.
@@ -150,12 +138,10 @@ export class FsStore implements ObjectStore {
         length === 0 ? new Uint8Array(0) : await readAt(handle, length, header.dataOffset + start);
       if (bytes.byteLength !== length) throw mapFsError(new Error('short read'), where);
       if (options.range === undefined && crc32(bytes) !== header.dataCrc) {
-        throw new CascadeError('CORRUPT_DATA', `${where}: data checksum mismatch`, {
-          retryable: false,
-        });
+        throw checksumMismatch(where);
       }
       return {
-        ...info(name, header),
+        ...toInfo(name, header),
         bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         rangeStart: start,
         rangeEnd: end,
@@ -173,29 +159,8 @@ export class FsStore implements ObjectStore {
       const header = await readHeader(handle, path);
       const { start, end } = resolveRange(options.range, header.dataLength);
       const verify = options.range === undefined;
-      const chunkBytes = this.#chunkBytes;
-      // The open handle pins this generation: a concurrent replace renames a
-      // new file over the path, and we keep streaming the old one.
-      async function* stream(): AsyncGenerator<Uint8Array> {
-        try {
-          let crc = 0;
-          for (let at = start; at <= end; at += chunkBytes) {
-            const length = Math.min(chunkBytes, end - at + 1);
-            const chunk = await readAt(handle, length, header.dataOffset + at);
-            if (chunk.byteLength !== length) throw mapFsError(new Error('short read'), path);
-            if (verify) crc = crc32(chunk, crc);
-            yield chunk;
-          }
-          if (verify && crc !== header.dataCrc) {
-            throw new CascadeError('CORRUPT_DATA', `${path}: data checksum mismatch`, {
-              retryable: false,
-            });
-          }
-        } finally {
-          await handle.close();
-        }
-      }
-      return { ...info(name, header), stream: stream(), rangeStart: start, rangeEnd: end };
+      const stream = streamData(handle, header, { start, end }, this.#chunkBytes, verify, path);
+      return { ...toInfo(name, header), stream, rangeStart: start, rangeEnd: end };
     } catch (error) {
       await handle.close();
       throw mapFsError(error, `get ${JSON.stringify(name)}`);
@@ -204,7 +169,7 @@ export class FsStore implements ObjectStore {
 
   async head(name: string): Promise<ObjectInfo> {
     validateObjectName(name);
-    return this.#withObject(name, async (_handle, header) => info(name, header));
+    return this.#withObject(name, async (_handle, header) => toInfo(name, header));
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
@@ -221,7 +186,7 @@ export class FsStore implements ObjectStore {
     // listing holds at most one page of results plus one directory per level.
     let page: { name: string; path: string }[] = [];
     const flush = async () => {
-      const infos = await Promise.all(page.map((found) => this.#headAt(found.name, found.path)));
+      const infos = await Promise.all(page.map((found) => headAt(found.name, found.path)));
       page = [];
       return infos.filter((found): found is ObjectInfo => found !== undefined);
     };
@@ -243,7 +208,7 @@ export class FsStore implements ObjectStore {
     const path = this.#pathOf(name);
     try {
       const check = async () => {
-        const live = await this.#liveGeneration(path);
+        const live = await liveGeneration(path);
         if (live === 0) throw notFound(name);
         checkPrecondition(name, live, options.ifGenerationMatch);
       };
@@ -267,67 +232,14 @@ export class FsStore implements ObjectStore {
   // ---- internals ---------------------------------------------------------
 
   #init(): Promise<void> {
-    this.#ready ??= this.#initOnce().catch((error) => {
-      this.#ready = undefined;
-      throw mapFsError(error, `opening ${this.root}`);
-    });
+    this.#ready ??= openRoot(this.root).then(
+      () => undefined,
+      (error) => {
+        this.#ready = undefined;
+        throw mapFsError(error, `opening ${this.root}`);
+      },
+    );
     return this.#ready;
-  }
-
-  async #initOnce(): Promise<void> {
-    await ensureDir(this.#objects, dirname(this.root));
-    await ensureDir(join(this.root, 'locks'), dirname(this.root));
-    const marker = join(this.root, MARKER);
-    try {
-      const temp = `${marker}.${randomBytes(4).toString('hex')}`;
-      await writeFile(temp, `${JSON.stringify(LAYOUT)}\n`);
-      await link(temp, marker).catch((error) => {
-        if (errnoOf(error) !== 'EEXIST') throw error;
-      });
-      await unlink(temp);
-    } catch (error) {
-      throw mapFsError(error, `writing ${marker}`);
-    }
-    const found = JSON.parse(await readFile(marker, 'utf8')) as {
-      format?: string;
-      version?: number;
-    };
-    if (found.format !== LAYOUT.format) {
-      throw new CascadeError(
-        'INVALID_CONFIG',
-        `${this.root} is not a Cascade filesystem store (${MARKER} says ${JSON.stringify(found)})`,
-      );
-    }
-    if (found.version !== LAYOUT.version) {
-      throw new CascadeError(
-        'UNSUPPORTED_VERSION',
-        `${this.root} has store layout version ${found.version}; this build reads version ${LAYOUT.version}`,
-      );
-    }
-    await this.#checkCaseSensitive();
-  }
-
-  /** Names "A" and "a" are different objects; a case-folding filesystem would merge them. */
-  async #checkCaseSensitive(): Promise<void> {
-    const probeName = `.case-probe-${randomBytes(4).toString('hex')}`;
-    const probe = join(this.#objects, probeName);
-    await writeFile(probe, '');
-    try {
-      const folded = await open(join(this.#objects, probeName.toUpperCase()), 'r')
-        .then(async (handle) => {
-          await handle.close();
-          return true;
-        })
-        .catch(() => false);
-      if (folded) {
-        throw new CascadeError(
-          'INVALID_CONFIG',
-          `${this.root} is on a case-insensitive filesystem; FsStore needs a case-sensitive one`,
-        );
-      }
-    } finally {
-      await unlink(probe).catch(() => {});
-    }
   }
 
   #pathOf(name: string): string {
@@ -367,7 +279,7 @@ export class FsStore implements ObjectStore {
     // false (a lost race usually is). Were it true now, the commit checks
     // again where it counts: under the lock, or by link().
     const precheck = async () => {
-      if (wanted !== undefined) checkPrecondition(name, await this.#liveGeneration(path), wanted);
+      if (wanted !== undefined) checkPrecondition(name, await liveGeneration(path), wanted);
     };
     let temp: { handle: FileHandle; path: string } | undefined;
     let committed = false;
@@ -397,7 +309,7 @@ export class FsStore implements ObjectStore {
           await link(temp!.path, path);
         } catch (error) {
           if (errnoOf(error) !== 'EEXIST') throw error;
-          throw preconditionFailed(name, 0, await this.#liveGeneration(path).catch(() => -1));
+          throw preconditionFailed(name, 0, await liveGeneration(path).catch(() => -1));
         }
         committed = true;
         await unlink(temp!.path);
@@ -410,7 +322,7 @@ export class FsStore implements ObjectStore {
         async (slot) => {
           if (inMemory) await writeTemp();
           for (;;) {
-            const live = await this.#liveGeneration(path);
+            const live = await liveGeneration(path);
             checkPrecondition(name, live, wanted);
             const generation = this.#nextGeneration(live);
             await seal(generation);
@@ -475,22 +387,6 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  /** The live generation at `path`, or 0 when there is no object. */
-  async #liveGeneration(path: string): Promise<number> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (isMissing(error)) return 0;
-      throw error;
-    }
-    try {
-      return (await readHeader(handle, path)).generation;
-    } finally {
-      await handle.close();
-    }
-  }
-
   async #openObject(name: string, path: string): Promise<FileHandle> {
     try {
       return await open(path, 'r');
@@ -516,22 +412,6 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  /** Head for listing: an object deleted since the directory was read is skipped. */
-  async #headAt(name: string, path: string): Promise<ObjectInfo | undefined> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-    try {
-      return info(name, await readHeader(handle, path));
-    } finally {
-      await handle.close();
-    }
-  }
-
   async #pruneEmptyDirs(dir: string): Promise<void> {
     for (
       let current = dir;
@@ -545,42 +425,4 @@ export class FsStore implements ObjectStore {
       }
     }
   }
-}
-
-async function readHeader(handle: FileHandle, where: string): Promise<RecordHeader> {
-  const { size } = await handle.stat();
-  const first = await readAt(handle, Math.min(size, 4096), 0);
-  const metaLength = metaLengthOf(first, where);
-  const needed = FIXED_HEADER_BYTES + metaLength;
-  const header = needed <= first.length ? first : await readAt(handle, needed, 0);
-  return decodeHeader(header, size, where);
-}
-
-function info(name: string, header: RecordHeader): ObjectInfo {
-  return {
-    name,
-    generation: header.generation,
-    size: header.dataLength,
-    metadata: { ...header.metadata },
-    contentType: header.contentType,
-    updated: new Date(Math.floor(header.generation / 1000)),
-  };
-}
-
-function checkPrecondition(name: string, live: number, wanted: number | undefined): void {
-  if (wanted !== undefined && wanted !== live) throw preconditionFailed(name, wanted, live);
-}
-
-function preconditionFailed(name: string, wanted: number, live: number): CascadeError {
-  return new CascadeError(
-    'PRECONDITION_FAILED',
-    `precondition failed for ${JSON.stringify(name)}: wanted generation ${wanted}, live is ${live}`,
-    { details: { name, wanted, live } },
-  );
-}
-
-function notFound(name: string): CascadeError {
-  return new CascadeError('NOT_FOUND', `no object named ${JSON.stringify(name)}`, {
-    details: { name },
-  });
 }

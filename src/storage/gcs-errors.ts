@@ -4,7 +4,8 @@ import { CascadeError, type ErrorCode } from '../errors.ts';
  * Maps what the Cloud Storage client throws (ApiError with an HTTP status in
  * `code`, or a transport error with an errno-style `code`) to a CascadeError:
  *   412 → PRECONDITION_FAILED, 404 → NOT_FOUND, 429 → RATE_LIMITED,
- *   408 / 5xx / dropped or refused connections → UNAVAILABLE (retryable),
+ *   408 / 5xx / dropped or refused connections / a download that fails its
+ *   checksum → UNAVAILABLE (retryable),
  *   401 → UNAUTHENTICATED, 403 → PERMISSION_DENIED, other 4xx → INVALID_ARGUMENT.
  */
 export function mapGcsError(error: unknown, what: string): CascadeError {
@@ -22,6 +23,10 @@ export function mapGcsError(error: unknown, what: string): CascadeError {
     if (status === 403) return make('PERMISSION_DENIED', false);
     if (status >= 400) return make('INVALID_ARGUMENT', false);
   }
+  // The client's checksum of a whole download did not match: damaged in
+  // transit (what is stored is checked by the server on upload); read again.
+  if ((error as { code?: unknown })?.code === 'CONTENT_DOWNLOAD_MISMATCH')
+    return make('UNAVAILABLE', true);
   if (isTransportError(error)) return make('UNAVAILABLE', true);
   return make('INTERNAL', false);
 }

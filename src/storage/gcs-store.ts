@@ -1,16 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import {
-  type Bucket,
-  type FileMetadata,
-  Storage,
-  type StorageOptions,
-} from '@google-cloud/storage';
+import { type Bucket, Storage, type StorageOptions } from '@google-cloud/storage';
 import { CascadeError } from '../errors.ts';
-import { httpStatusOf, mapGcsError } from './gcs-errors.ts';
-import { type OpenMedia, openMedia } from './gcs-media.ts';
+import { DownloadCheck } from './gcs-check.ts';
+import { mapGcsError } from './gcs-errors.ts';
+import { openConsistent, openMedia, resumingBody } from './gcs-media.ts';
+import { outcomeUnknown, toInfo, type WriteTags, writeTags } from './gcs-object.ts';
 import { type GcsRetryOptions, RetryPolicy } from './gcs-retry.ts';
+import { uploadOnce } from './gcs-upload.ts';
 import { validateNamePrefix, validateObjectName } from './names.ts';
 import {
   validateData,
@@ -19,9 +15,8 @@ import {
   validatePutOptions,
   validateSource,
 } from './options.ts';
-import { resolveRange, validateRange } from './range.ts';
+import { validateRange } from './range.ts';
 import type {
-  ByteRange,
   DeleteOptions,
   GetOptions,
   GetResult,
@@ -50,18 +45,11 @@ export interface GcsStoreOptions {
   retry?: GcsRetryOptions;
   /** Per-request timeout (default 60 s). */
   requestTimeoutMs?: number;
-  /** Check whole-object downloads against the stored CRC32C (default true). */
+  /** Check whole-object downloads against the stored MD5 (or CRC32C) (default true). */
   validateDownloads?: boolean;
   /** Called before each retry with the error that caused it (for logs and tests). */
   onRetry?: (error: CascadeError) => void;
 }
-
-/** Custom metadata: the random id of the write that made a generation. */
-const WRITE_ID = 'cascade-write-id';
-/** Custom metadata: the generation a conditional write replaced ("0" for a create). */
-const REPLACES = 'cascade-replaces';
-/** Attempts at a consistent (metadata, bytes) pair while a name is being replaced under us. */
-const CONSISTENT_READ_ATTEMPTS = 5;
 
 /**
  * The Cloud Storage backend, on @google-cloud/storage with the library's own
@@ -159,11 +147,16 @@ export class GcsStore implements ObjectStore {
     return this.#retry.run(
       `get ${JSON.stringify(name)}`,
       async () => {
-        const read = await this.#openConsistent(name, range);
+        const read = await openConsistent(this.#bucket, name, range);
         if ('empty' in read) return { ...read.empty, bytes: new Uint8Array(0) };
         const parts: Buffer[] = [];
         for await (const chunk of read.media.chunks) parts.push(chunk);
         const bytes = Buffer.concat(parts);
+        if (range === undefined && this.#validate) {
+          const check = new DownloadCheck(read.media.xGoogHash);
+          check.update(bytes);
+          check.verify(`get ${JSON.stringify(name)}`);
+        }
         const expected = read.rangeEnd - read.rangeStart + 1;
         if (bytes.byteLength !== expected) {
           throw new CascadeError(
@@ -188,49 +181,24 @@ export class GcsStore implements ObjectStore {
     const what = `get ${JSON.stringify(name)}`;
     const read = await this.#retry.run(
       what,
-      () => this.#openConsistent(name, options.range),
+      () => openConsistent(this.#bucket, name, options.range),
       (e) => this.#noteRetry(e),
     );
     if ('empty' in read) return { ...read.empty, stream: (async function* () {})() };
-    const { info, rangeStart, rangeEnd, media: firstMedia } = read;
-    const store = this;
+    const { info, rangeStart, rangeEnd, media } = read;
     // A dropped connection mid-stream resumes where it stopped, pinned to the
     // generation already promised to the caller.
-    async function* body(): AsyncGenerator<Uint8Array> {
-      let media: OpenMedia = firstMedia;
-      let delivered = 0;
-      let resumes = 0;
-      try {
-        for (;;) {
-          try {
-            for (;;) {
-              const next = await media.chunks.next();
-              if (next.done) return;
-              delivered += next.value.byteLength;
-              yield next.value;
-            }
-          } catch (raw) {
-            const error = mapGcsError(raw, what);
-            resumes++;
-            if (!store.#retry.shouldRetry(error, resumes)) throw error;
-            store.#noteRetry(error);
-            await store.#retry.backoff(resumes);
-            if (rangeStart + delivered > rangeEnd) return;
-            const pinned = store.#bucket.file(name, { generation: info.generation });
-            media = await openMedia(
-              pinned,
-              { start: rangeStart + delivered, end: rangeEnd },
-              { validate: false },
-            ).catch((e: unknown) => {
-              throw mapGcsError(e, what);
-            });
-          }
-        }
-      } finally {
-        await media.chunks.return?.();
-      }
-    }
-    return { ...info, stream: body(), rangeStart, rangeEnd };
+    const pinned = this.#bucket.file(name, { generation: info.generation });
+    const stream = resumingBody(
+      media,
+      { start: rangeStart, end: rangeEnd },
+      (start) => openMedia(pinned, { start, end: rangeEnd }),
+      { policy: this.#retry, what, onRetry: (e) => this.#noteRetry(e) },
+      options.range === undefined && this.#validate
+        ? new DownloadCheck(media.xGoogHash)
+        : undefined,
+    );
+    return { ...info, stream, rangeStart, rangeEnd };
   }
 
   async head(name: string): Promise<ObjectInfo> {
@@ -315,10 +283,11 @@ export class GcsStore implements ObjectStore {
           precondition = live?.generation ?? 0;
         }
         return {
-          generation: await this.#uploadOnce(name, options, body, {
+          generation: await uploadOnce(this.#bucket, name, options, body, {
             precondition,
             writeId,
             md5Hash,
+            timeoutMs: this.#timeoutMs,
           }),
         };
       } catch (raw) {
@@ -355,146 +324,18 @@ export class GcsStore implements ObjectStore {
     return { generation };
   }
 
-  async #uploadOnce(
-    name: string,
-    options: PutOptions,
-    body: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
-    attempt: { precondition: number | undefined; writeId: string; md5Hash: string | undefined },
-  ): Promise<number> {
-    const file = this.#bucket.file(name);
-    const upload = file.createWriteStream({
-      resumable: false,
-      validation: false,
-      timeout: this.#timeoutMs,
-      ...(attempt.precondition !== undefined
-        ? { preconditionOpts: { ifGenerationMatch: attempt.precondition } }
-        : {}),
-      metadata: {
-        contentType: options.contentType ?? 'application/octet-stream',
-        metadata: {
-          ...options.metadata,
-          [WRITE_ID]: attempt.writeId,
-          ...(attempt.precondition !== undefined
-            ? { [REPLACES]: String(attempt.precondition) }
-            : {}),
-        },
-        ...(attempt.md5Hash ? { md5Hash: attempt.md5Hash } : {}),
-      },
-    });
-    await pipeline(Readable.from(body(), { objectMode: false }), upload);
-    const generation = Number(file.metadata.generation);
-    if (!Number.isSafeInteger(generation) || generation <= 0) {
-      throw new CascadeError(
-        'INTERNAL',
-        `put ${JSON.stringify(name)}: the upload answered without a generation`,
-      );
-    }
-    return generation;
-  }
-
-  /** The live generation and its write id, or undefined when absent. */
-  async #liveWrite(
-    name: string,
-  ): Promise<
-    { generation: number; writeId: string | undefined; replaces: string | undefined } | undefined
-  > {
+  /** The live generation and its write tags, or undefined when absent. */
+  async #liveWrite(name: string): Promise<WriteTags | undefined> {
     try {
       const [metadata] = await this.#retry.run(
         `head ${JSON.stringify(name)}`,
         () => this.#bucket.file(name).getMetadata(),
         (e) => this.#noteRetry(e),
       );
-      const tag = (key: string) => {
-        const value = metadata.metadata?.[key];
-        return typeof value === 'string' ? value : undefined;
-      };
-      return {
-        generation: Number(metadata.generation),
-        writeId: tag(WRITE_ID),
-        replaces: tag(REPLACES),
-      };
+      return writeTags(metadata);
     } catch (error) {
       if (error instanceof CascadeError && error.code === 'NOT_FOUND') return undefined;
       throw error;
     }
   }
-
-  /**
-   * Fetches metadata and starts the media download in parallel (one round
-   * trip), and accepts the pair only when both name the same generation.
-   */
-  async #openConsistent(
-    name: string,
-    range: ByteRange | undefined,
-  ): Promise<
-    | { info: ObjectInfo; media: OpenMedia; rangeStart: number; rangeEnd: number }
-    | { empty: ObjectInfo & { rangeStart: number; rangeEnd: number } }
-  > {
-    const emptyRead = (info: ObjectInfo) => {
-      const { start, end } = resolveRange(range, info.size);
-      return { empty: { ...info, rangeStart: start, rangeEnd: end } };
-    };
-    for (let tries = 0; tries < CONSISTENT_READ_ATTEMPTS; tries++) {
-      const file = this.#bucket.file(name);
-      const metadata = file.getMetadata().then(([m]) => toInfo(m));
-      metadata.catch(() => {}); // awaited below on every path
-      if (range && 'suffix' in range && range.suffix === 0) {
-        return emptyRead(await metadata);
-      }
-      let media: OpenMedia;
-      try {
-        media = await openMedia(file, range, { validate: this.#validate });
-      } catch (error) {
-        // 416: the range starts at or past the end — zero bytes, not an error.
-        if (httpStatusOf(error) === 416) return emptyRead(await metadata);
-        await metadata.catch(() => {});
-        throw error;
-      }
-      let info: ObjectInfo;
-      try {
-        info = await metadata;
-      } catch (error) {
-        await media.chunks.return?.();
-        throw error;
-      }
-      if (info.generation !== media.generation) {
-        await media.chunks.return?.();
-        continue; // replaced between the two requests: read again
-      }
-      const { start, end } = resolveRange(range, info.size);
-      if (end < start) {
-        await media.chunks.return?.();
-        return emptyRead(info);
-      }
-      return { info, media, rangeStart: start, rangeEnd: end };
-    }
-    throw new CascadeError(
-      'UNAVAILABLE',
-      `get ${JSON.stringify(name)}: the object kept changing while being read`,
-    );
-  }
-}
-
-function outcomeUnknown(name: string, cause: CascadeError): CascadeError {
-  return new CascadeError(
-    'UNAVAILABLE',
-    `put ${JSON.stringify(name)}: an attempt whose answer was lost may have been applied and then replaced; the outcome is unknown`,
-    { cause, details: { name, outcome: 'unknown' } },
-  );
-}
-
-function toInfo(metadata: FileMetadata): ObjectInfo {
-  const custom: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata.metadata ?? {})) {
-    if (key !== WRITE_ID && key !== REPLACES && value !== null && value !== undefined)
-      custom[key] = String(value);
-  }
-  return {
-    name: String(metadata.name),
-    generation: Number(metadata.generation),
-    size: Number(metadata.size ?? 0),
-    metadata: custom,
-    contentType: metadata.contentType ?? 'application/octet-stream',
-    updated: new Date(metadata.updated ?? metadata.timeCreated ?? 0),
-  };
 }

@@ -2,8 +2,8 @@
 // (e.g. fake-gcs-server) and injects the faults real Cloud Storage shows:
 // 429/503 answers, connections dropped before the request reaches the server,
 // connections dropped AFTER the server has committed a write (the client
-// never sees the answer), answers cut off mid-body, and fixed latency on
-// every request.
+// never sees the answer), answers cut off mid-body or damaged in transit, and
+// fixed latency on every request.
 //
 // Faults are scripted with rules, tried in order for each request; the first
 // rule that matches and fires decides. A rule fires for its first `times`
@@ -41,6 +41,8 @@ export type FaultAction =
   | { kind: 'drop-after-forward' }
   /** Forward, pass the server's status, headers and this many body bytes on, then close the connection. */
   | { kind: 'drop-mid-response'; afterBytes: number }
+  /** Forward, and flip the bits of the body byte at this offset (damage in transit). */
+  | { kind: 'corrupt-response'; atByte: number }
   /** Forward after this much extra delay. */
   | { kind: 'delay'; ms: number };
 
@@ -202,6 +204,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
               setTimeout(() => req.socket.destroy(), 20);
             }
           });
+          return;
+        }
+        if (action?.kind === 'corrupt-response') {
+          let seen = 0;
+          answer.on('data', (chunk: Buffer) => {
+            const at = action.atByte - seen;
+            seen += chunk.length;
+            if (at >= 0 && at < chunk.length) {
+              const copy = Buffer.from(chunk);
+              copy[at] = (copy[at] ?? 0) ^ 0xff;
+              res.write(copy);
+            } else {
+              res.write(chunk);
+            }
+          });
+          answer.on('end', () => res.end());
           return;
         }
         answer.pipe(res);

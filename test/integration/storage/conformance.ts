@@ -21,7 +21,7 @@ export interface Backend {
   open(): Promise<StoreUnderTest>;
   /**
    * Copies of a streamed object the backend itself keeps in the writing
-   * process (the in-memory store keeps the object, plus one transient copy).
+   * process: 1 for the in-memory store (it holds the object), 0 otherwise.
    */
   residentCopies: number;
   teardown(): Promise<void>;

@@ -256,6 +256,31 @@ describe('GcsStore through a fault-injecting proxy', () => {
     assert.ok(Buffer.from(ranged.bytes).equals(big.subarray(1000, 2_000_001)));
   });
 
+  it('notices a download damaged in transit and reads it again', async () => {
+    const store = viaProxy();
+    const key = name('damaged');
+    const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 13) & 0xff));
+    await direct.put(key, data);
+    const damage = proxy.addRule({
+      match: gcsRequests.media,
+      action: { kind: 'corrupt-response', atByte: 123_456 },
+      times: 1,
+    });
+    assert.ok(Buffer.from((await store.get(key)).bytes).equals(data));
+    assert.equal(damage.fired, 1);
+    assert.equal(store.stats.retries, 1);
+    // A stream cannot take back bytes it has handed out: it fails instead.
+    proxy.addRule({
+      match: gcsRequests.media,
+      action: { kind: 'corrupt-response', atByte: 5 },
+      times: 1,
+    });
+    const { stream } = await store.getStream(key);
+    await assertRejects(collect(stream), 'UNAVAILABLE', 'damaged stream');
+    // Ranges have no stored checksum to compare with; whole reads are checked.
+    assert.ok((await collect((await store.getStream(key)).stream)).equals(data));
+  });
+
   it('gives up after its attempts with a typed, retryable error', async () => {
     const store = viaProxy({ retry: { maxAttempts: 3 } });
     proxy.addRule({ match: gcsRequests.create, action: { kind: 'status', status: 503 } });

@@ -5,7 +5,7 @@ import { registerConformance } from './conformance.ts';
 
 registerConformance('memory', async () => ({
   label: 'memory',
-  residentCopies: 2,
+  residentCopies: 1,
   async open() {
     return { store: new MemoryStore(), spec: { kind: 'ipc' } };
   },

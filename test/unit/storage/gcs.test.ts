@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { CRC32C } from '@google-cloud/storage';
 import { CascadeError } from '../../../src/errors.ts';
+import { DownloadCheck, parseGoogHash } from '../../../src/storage/gcs-check.ts';
 import { isTransportError, mapGcsError } from '../../../src/storage/gcs-errors.ts';
 import { RetryPolicy } from '../../../src/storage/gcs-retry.ts';
 
@@ -45,6 +48,12 @@ describe('mapGcsError', () => {
     [
       'node-fetch system error',
       Object.assign(new Error('request failed'), { type: 'system' }),
+      'UNAVAILABLE',
+      true,
+    ],
+    [
+      'download checksum mismatch',
+      sysError('CONTENT_DOWNLOAD_MISMATCH', 'mismatch'),
       'UNAVAILABLE',
       true,
     ],
@@ -110,5 +119,42 @@ describe('RetryPolicy', () => {
       return 'ok';
     });
     assert.equal(value, 'ok');
+  });
+});
+
+describe('DownloadCheck', () => {
+  const data = Buffer.from('hello, world');
+  const md5 = createHash('md5').update(data).digest('base64');
+  const crc = new CRC32C();
+  crc.update(data);
+  const crc32c = crc.toString();
+
+  it('parses x-goog-hash', () => {
+    assert.deepEqual(parseGoogHash(`crc32c=${crc32c},md5=${md5}`), { crc32c, md5 });
+    assert.deepEqual(parseGoogHash(undefined), {});
+    assert.deepEqual(parseGoogHash('junk'), {});
+  });
+
+  for (const header of [`crc32c=${crc32c},md5=${md5}`, `crc32c=${crc32c}`, `md5=${md5}`]) {
+    it(`accepts matching bytes (${header.split('=')[0]}…), fed in pieces`, () => {
+      const check = new DownloadCheck(header);
+      check.update(data.subarray(0, 5));
+      check.update(data.subarray(5));
+      check.verify('get x');
+    });
+    it(`rejects damaged bytes (${header.split('=')[0]}…) with a retryable error`, () => {
+      const check = new DownloadCheck(header);
+      check.update(Buffer.from('hello, World'));
+      assert.throws(
+        () => check.verify('get x'),
+        (e: unknown) => e instanceof CascadeError && e.code === 'UNAVAILABLE' && e.retryable,
+      );
+    });
+  }
+
+  it('checks nothing without hashes', () => {
+    const check = new DownloadCheck(undefined);
+    check.update(data);
+    check.verify('get x');
   });
 });
