@@ -5,16 +5,25 @@ function cell(text: string): string {
 }
 
 /**
- * Renders docs/configuration.md from the schema, so the documented table
- * cannot drift from what {@link loadConfig} accepts (a unit test compares
- * the file with this output).
+ * The environment variable table (variable, default, required, meaning) as
+ * Markdown, generated from {@link ENV_VARS}. README.md and
+ * docs/configuration.md both carry it; a unit test compares them with this.
  */
-export function renderConfigurationDoc(): string {
+export function renderEnvVarTable(): string {
   const rows = ENV_VARS.map((v) => {
     const fallback = v.default === undefined ? '' : `\`${v.default}\``;
     const required = v.required === true ? 'yes' : v.required === false ? '' : v.required;
     return `| \`${v.name}\` | ${cell(fallback)} | ${cell(required)} | ${cell(v.description)} |`;
   });
+  return ['| variable | default | required | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/**
+ * Renders docs/configuration.md from the schema, so the documented table
+ * cannot drift from what {@link loadConfig} accepts (a unit test compares
+ * the file with this output).
+ */
+export function renderConfigurationDoc(): string {
   return `<!-- Generated from src/config (renderConfigurationDoc); test/unit/config checks it. Regenerate: UPDATE_DOCS=1 npm run test:unit -->
 # Functions, configuration and credentials
 
@@ -35,9 +44,7 @@ Unwrapped pushes: every header that is not part of the HTTP hop becomes an attri
 
 All configuration comes from these variables, parsed once at cold start; an invalid configuration stops the function from starting and lists every problem.
 
-| variable | default | required | meaning |
-|---|---|---|---|
-${rows.join('\n')}
+${renderEnvVarTable()}
 
 ## The streams document
 

@@ -1,4 +1,4 @@
-export { renderConfigurationDoc } from './config-doc.ts';
+export { renderConfigurationDoc, renderEnvVarTable } from './config-doc.ts';
 export { ENV_VARS, type EnvVarInfo, envSchema, SECRET_ENV_VARS } from './env-schema.ts';
 export { configFromProcess, type Env, type LoadConfigOptions, loadConfig } from './load-config.ts';
 export type { ConfigProblem } from './problems.ts';
