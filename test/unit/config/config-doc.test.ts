@@ -5,7 +5,8 @@ import { ENV_VARS, renderConfigurationDoc, renderEnvVarTable } from '../../../sr
 
 const DOC = new URL('../../../docs/configuration.md', import.meta.url);
 const README = new URL('../../../README.md', import.meta.url);
-const START = '<!-- env-table:start (generated from src/config; UPDATE_DOCS=1 npm run test:unit) -->';
+const START =
+  '<!-- env-table:start (generated from src/config; UPDATE_DOCS=1 npm run test:unit) -->';
 const END = '<!-- env-table:end -->';
 
 it('docs/configuration.md is the table generated from the schema', () => {
