@@ -167,7 +167,8 @@ export async function ensureTerraformCli(
 async function cliVersion(binary: string): Promise<string | undefined> {
   try {
     const out = await run(binary, ['version', '-json'], { cwd: repoRoot });
-    const parsed = JSON.parse(out) as { terraform_version?: string };
+    // OpenTofu prints CLI configuration warnings on stdout, before the JSON.
+    const parsed = JSON.parse(out.slice(out.indexOf('{'))) as { terraform_version?: string };
     return parsed.terraform_version;
   } catch {
     return undefined;

@@ -59,6 +59,7 @@ describe('infra: Terraform checks', () => {
 
   before(async () => {
     cli = await ensureTerraformCli((line) => console.log(line));
+    console.log(`infra checks use ${cli.kind} ${cli.version} (${cli.binary})`);
     provider = await ensureGoTool(GOOGLE_PROVIDER, (line) => console.log(line));
     trivy = await ensureGoTool(TRIVY, (line) => console.log(line));
     // A copy, so init's .terraform folders and lock files never land in the work tree.
