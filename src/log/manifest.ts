@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CascadeError, hasCode } from '../errors.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import { decodeVersionedJson } from '../versioned-json.ts';
 import { SEGMENT_CODECS } from './segment-container.ts';
 
 /**
@@ -95,28 +96,9 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
 
 /** Parses and checks a manifest; CORRUPT_DATA or UNSUPPORTED_VERSION otherwise. */
 export function decodeManifest(bytes: Uint8Array, name = 'manifest'): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString());
-  } catch (error) {
-    throw new CascadeError('CORRUPT_DATA', `${name} is not JSON`, { cause: error });
-  }
-  const version = (raw as { version?: unknown } | null)?.version;
-  if (version !== MANIFEST_VERSION) {
-    throw new CascadeError('UNSUPPORTED_VERSION', `${name}: version ${String(version)}`, {
-      retryable: false,
-      details: { name, version },
-    });
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CascadeError('CORRUPT_DATA', `${name} is malformed: ${parsed.error.message}`, {
-      cause: parsed.error,
-      details: { name },
-    });
-  }
-  checkInvariants(parsed.data, name);
-  return parsed.data;
+  const manifest = decodeVersionedJson(bytes, name, MANIFEST_VERSION, manifestSchema);
+  checkInvariants(manifest, name);
+  return manifest;
 }
 
 function checkInvariants(m: Manifest, name = 'manifest'): void {

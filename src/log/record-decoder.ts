@@ -1,5 +1,6 @@
+import type { AvroRecord } from './record-format.ts';
 import { RECORD_SCHEMA } from './record-format.ts';
-import { type AvroRecord, corrupt, decodeRecord } from './segment-container.ts';
+import { corrupt, decodeRecord } from './segment-container.ts';
 
 /**
  * A decoder for exactly {@link RECORD_SCHEMA}'s binary encoding (Avro spec

@@ -41,10 +41,11 @@ export const RECORD_SCHEMA = {
   ],
 } as const;
 
-const recordType = avsc.Type.forSchema(RECORD_SCHEMA as unknown as avsc.Schema);
+/** avsc's type for {@link RECORD_SCHEMA}, shared by every tail and segment read and write. */
+export const recordType = avsc.Type.forSchema(RECORD_SCHEMA as unknown as avsc.Schema);
 
 /** The container header as the Avro specification defines it. */
-const headerType = avsc.Type.forSchema({
+export const headerType = avsc.Type.forSchema({
   type: 'record',
   name: 'org.apache.avro.file.Header',
   fields: [
@@ -54,7 +55,8 @@ const headerType = avsc.Type.forSchema({
   ],
 });
 
-interface AvroRecord {
+/** The record as avsc reads and writes it. */
+export interface AvroRecord {
   subscription_name: string;
   message_id: string;
   publish_time: number;
@@ -206,7 +208,8 @@ function toAvro(record: LogRecord): AvroRecord {
   };
 }
 
-function fromAvro(value: AvroRecord): LogRecord {
+/** Converts avsc's value to the log's record shape (no copy of the payload). */
+export function fromAvro(value: AvroRecord): LogRecord {
   return {
     subscription: value.subscription_name,
     messageId: value.message_id,

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import avsc from 'avsc';
 import { CascadeError } from '../errors.ts';
-import { FORMAT_VERSION, RECORD_SCHEMA } from './record-format.ts';
-import type { LogRecord } from './types.ts';
+import { type AvroRecord, FORMAT_VERSION, headerType, recordType } from './record-format.ts';
 
 /**
  * Avro Object Container File plumbing shared by the segment writer, the
@@ -25,31 +24,7 @@ export const SEGMENT_CODECS = ['null', 'deflate'] as const;
 /** One of {@link SEGMENT_CODECS}. */
 export type SegmentCodec = (typeof SEGMENT_CODECS)[number];
 
-/** The record as avsc reads and writes it. */
-export interface AvroRecord {
-  subscription_name: string;
-  message_id: string;
-  publish_time: number;
-  attributes: Record<string, string>;
-  data: Buffer;
-  offset: number;
-  ordering_key: string;
-  ingest_time: number;
-  delivery_attempt: number | null;
-}
-
-/** avsc's type for {@link RECORD_SCHEMA}, shared by every segment read and write. */
-export const recordType = avsc.Type.forSchema(RECORD_SCHEMA as unknown as avsc.Schema);
 const longType = avsc.Type.forSchema('long');
-const headerType = avsc.Type.forSchema({
-  type: 'record',
-  name: 'org.apache.avro.file.Header',
-  fields: [
-    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
-    { name: 'meta', type: { type: 'map', values: 'bytes' } },
-    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
-  ],
-});
 const SYNC_BYTES = 16;
 /** A header larger than this is not one Cascade wrote. */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
@@ -64,21 +39,6 @@ export function segmentHeaderMetadata(base: number, end: number): Record<string,
   return {
     'cascade.version': Buffer.from(FORMAT_VERSION),
     'cascade.segment': Buffer.from(`${base}-${end}`),
-  };
-}
-
-/** Converts avsc's value to the log's record shape (no copy of the payload). */
-export function fromAvro(value: AvroRecord): LogRecord {
-  return {
-    subscription: value.subscription_name,
-    messageId: value.message_id,
-    publishTimeMicros: value.publish_time,
-    attributes: { ...value.attributes },
-    data: new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength),
-    offset: value.offset,
-    orderingKey: value.ordering_key,
-    ingestTimeMicros: value.ingest_time,
-    deliveryAttempt: value.delivery_attempt,
   };
 }
 

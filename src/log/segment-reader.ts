@@ -8,13 +8,8 @@ import {
   type OffsetIndexEntry,
 } from './offset-index.ts';
 import { decodeRecordView } from './record-decoder.ts';
-import {
-  type AvroRecord,
-  blockData,
-  corrupt,
-  decodeBlockHeader,
-  fromAvro,
-} from './segment-container.ts';
+import { type AvroRecord, fromAvro } from './record-format.ts';
+import { blockData, corrupt, decodeBlockHeader } from './segment-container.ts';
 import {
   decodeTimeIndexEntry,
   TIME_INDEX_ENTRY_WIDTH,

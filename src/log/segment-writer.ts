@@ -4,11 +4,10 @@ import { CascadeError, hasCode } from '../errors.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { OffsetIndexBuilder } from './offset-index.ts';
 import { readAhead } from './read-ahead.ts';
+import { type AvroRecord, recordType } from './record-format.ts';
 import {
-  type AvroRecord,
   ContainerWalker,
   corrupt,
-  recordType,
   type SegmentCodec,
   segmentHeaderMetadata,
   segmentSyncMarker,

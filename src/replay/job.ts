@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CascadeError } from '../errors.ts';
+import { decodeVersionedJson } from '../versioned-json.ts';
 
 /**
  * A replay job, stored as UTF-8 JSON at `<prefix>_replays/<id>.json` and
@@ -90,28 +90,7 @@ export function encodeJob(job: ReplayJob): Uint8Array {
 
 /** Parses a stored job; CORRUPT_DATA or UNSUPPORTED_VERSION otherwise. */
 export function decodeJob(bytes: Uint8Array, name: string): ReplayJob {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString());
-  } catch (error) {
-    throw new CascadeError('CORRUPT_DATA', `${name} is not JSON`, { cause: error });
-  }
-  const version = (raw as { version?: unknown } | null)?.version;
-  if (version !== JOB_VERSION) {
-    throw new CascadeError('UNSUPPORTED_VERSION', `${name}: version ${String(version)}`, {
-      retryable: false,
-      details: { name, version },
-    });
-  }
-  const parsed = jobSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CascadeError('CORRUPT_DATA', `${name} is malformed: ${parsed.error.message}`, {
-      cause: parsed.error,
-      retryable: false,
-      details: { name },
-    });
-  }
-  return parsed.data;
+  return decodeVersionedJson(bytes, name, JOB_VERSION, jobSchema);
 }
 
 /** True when `attributes` pass the filter: every `equals` pair and every `exists` key. */

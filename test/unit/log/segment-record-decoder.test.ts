@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import avsc from 'avsc';
 import { hasCode } from '../../../src/errors.ts';
 import { decodeRecordView } from '../../../src/log/record-decoder.ts';
-import { type AvroRecord, recordType } from '../../../src/log/segment-container.ts';
+import { type AvroRecord, recordType } from '../../../src/log/record-format.ts';
 import { prng } from '../../support/segment-fixtures.ts';
 
 const str = avsc.Type.forSchema('string');
