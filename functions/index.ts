@@ -12,7 +12,8 @@ import { ingestEvent } from './ingest-event.ts';
 import { lazy } from './lazy.ts';
 import { schedulerHttp } from './scheduler.ts';
 
-const runtime = await createIngestRuntime(configFromProcess(), { openStore: openConfiguredStore });
+const config = configFromProcess();
+const runtime = await createIngestRuntime(config, { openStore: openConfiguredStore });
 
 http('ingest', ingestHttp(runtime.ingestor));
 cloudEvent('ingestEvent', ingestEvent(runtime.ingestor));
@@ -20,11 +21,8 @@ cloudEvent('ingestEvent', ingestEvent(runtime.ingestor));
 // The api and scheduler runtimes start on their function's first request, so
 // an ingest instance never opens Pub/Sub clients or reads the API token.
 const openStore = openConfiguredStore;
-http('api', apiHttp(lazy(() => createApiRuntime(configFromProcess(), { openStore }))));
-http(
-  'scheduler',
-  schedulerHttp(lazy(() => createSchedulerRuntime(configFromProcess(), { openStore }))),
-);
+http('api', apiHttp(lazy(() => createApiRuntime(config, { openStore }))));
+http('scheduler', schedulerHttp(lazy(() => createSchedulerRuntime(config, { openStore }))));
 
 /**
  * Flushes the ingest writers (every waiting push gets its answer) and
