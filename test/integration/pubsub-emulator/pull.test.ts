@@ -33,7 +33,7 @@ describe('Pull, acks, deadlines, dead letters and filters', () => {
       messages: [
         { data: Buffer.from('one'), attributes: { k: 'v' } },
         { data: Buffer.from('two'), orderingKey: 'key-a' },
-        { attributes: { only: 'attributes' } },
+        { attributes: { payload: 'none' } },
       ],
     });
     const received = await pull('pull-sub');
