@@ -54,7 +54,7 @@ const backends: Backend[] = [
     name: 'gcs',
     open: async () =>
       new GcsStore({ bucket: await gcs.newBucket('replay'), apiEndpoint: gcs.endpoint }),
-    perPartition: 5_000,
+    perPartition: 50_000,
   },
 ];
 
